@@ -1,0 +1,129 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock } from '../platform/clock.ts';
+import type { Cipher } from '../platform/cipher.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Db } from '../store/db.ts';
+import type { Resolver } from '../notify/callback-target.ts';
+import type { Metrics } from '../platform/metrics.ts';
+import { authenticate } from './auth.ts';
+import { AppError } from '../platform/errors.ts';
+import { registerErrorHandler } from './problem.ts';
+import { tenantRoutes } from './tenants/routes.ts';
+import { keyRoutes } from './keys/routes.ts';
+import { resourceRoutes } from './resources/routes.ts';
+import { taskRoutes } from './tasks/routes.ts';
+import { templateRoutes } from './templates/routes.ts';
+import { contactRoutes } from './contacts/routes.ts';
+import { progressRoutes } from './tasks/progress-routes.ts';
+import { businessResultRoutes } from './tasks/business-result.ts';
+import { resultRoutes } from './tasks/results-routes.ts';
+import { exportRoutes } from './exports/routes.ts';
+
+export interface AppDeps {
+  db: Db;
+  clock: Clock;
+  cipher: Cipher;
+  logger?: Logger;
+  /** DNS for callback address checks (tests inject a table). */
+  resolve?: Resolver;
+  /** Served at /metrics (Prometheus text format) when given. */
+  metrics?: Metrics;
+}
+
+export type App = FastifyInstance;
+
+/** The HTTP API as a plugin-composed Fastify instance; `server.ts`/cli listen on it. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    ajv: {
+      customOptions: {
+        strict: false,
+        allErrors: true,
+        // Query strings need coercion ('5' → 5). In bodies it would turn null into "" for a
+        // string-or-null field, so nullable request fields list Null first (matched before any coercion).
+        coerceTypes: 'array',
+        useDefaults: true,
+        removeAdditional: false,
+      },
+    },
+    bodyLimit: 10 * 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Outbound API',
+        version: '1',
+        description:
+          'Outbound call tasks: tenants, resources, tasks, contacts. Errors are application/problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'obk_… API key' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.decorateRequest('principal', null);
+  // Every /api route needs a key, and a key of one tenant never reaches another tenant's routes
+  // (404, as if the tenant did not exist) — checked here, before body validation, for all routes.
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    req.principal = await authenticate(deps.db, req.headers.authorization);
+    if (!req.principal) {
+      throw new AppError(
+        'unauthenticated',
+        'a valid API key is required (Authorization: Bearer obk_…)',
+      );
+    }
+    const tenantId = (req.params as { tenantId?: string } | undefined)?.tenantId;
+    if (
+      tenantId !== undefined &&
+      req.principal.role !== 'system_admin' &&
+      req.principal.tenantId !== tenantId
+    ) {
+      throw new AppError('not_found', `tenant '${tenantId}' not found`);
+    }
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  registerMetrics(app, deps.metrics);
+
+  await app.register(
+    async (api) => {
+      await api.register(tenantRoutes, deps);
+      await api.register(keyRoutes, deps);
+      await api.register(resourceRoutes, deps);
+      await api.register(taskRoutes, deps);
+      await api.register(templateRoutes, deps);
+      await api.register(contactRoutes, deps);
+      await api.register(progressRoutes, deps);
+      await api.register(businessResultRoutes, deps);
+      await api.register(resultRoutes, deps);
+      await api.register(exportRoutes, deps);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register((await import('./static.ts')).consoleRoutes);
+  return app;
+}
+
+/** GET /metrics: the process's Prometheus metrics (meant for the operator's network only). */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics | undefined): void {
+  if (!metrics) return;
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

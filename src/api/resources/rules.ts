@@ -1,0 +1,99 @@
+import { DateTime } from 'luxon';
+import type { FieldError } from '../../platform/errors.ts';
+import { isResultName, RESULT_NAMES } from '../../domain/result-codes.ts';
+import type { ResourceKind, World } from '../../domain/resources.ts';
+import { validateFlowDocument } from '../../ivr/flow.ts';
+
+/**
+ * Rules of a resource document beyond its schema, that need the tenant's other resources.
+ * Returns every problem found.
+ */
+export function resourceErrors(
+  kind: ResourceKind,
+  doc: Record<string, unknown>,
+  world: World,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const ouId = doc.ouId as string | null | undefined;
+  if (kind !== 'ous' && ouId && !world.ous.some((o) => o.id === ouId)) {
+    errors.push({ path: '/ouId', message: `OU '${ouId}' does not exist` });
+  }
+  if (kind === 'callerGroups') {
+    const own = new Set(world.callerNumbers.map((n) => n.number));
+    (doc.numbers as string[]).forEach((n, i) => {
+      if (!own.has(n))
+        errors.push({
+          path: `/numbers/${i}`,
+          message: `'${n}' is not a caller number of this tenant`,
+        });
+    });
+  }
+  if (kind === 'specialDates') errors.push(...specialDateErrors(doc));
+  if (kind === 'flows' || kind === 'robots') {
+    // The IVR interpreter's own rules for the flow document (every node, every link).
+    for (const e of validateFlowDocument(doc.document ?? {}))
+      errors.push({ path: `/document${e.path === '/' ? '' : e.path}`, message: e.message });
+  }
+  if (kind === 'resultDefinitions') {
+    if (isResultName(doc.code as string)) {
+      errors.push({
+        path: '/code',
+        message: `'${String(doc.code)}' is a platform result name; choose another code`,
+      });
+    }
+    (doc.results as string[]).forEach((r, i) => {
+      if (!isResultName(r))
+        errors.push({
+          path: `/results/${i}`,
+          message: `'${r}' is not a result name (${RESULT_NAMES.join(', ')})`,
+        });
+    });
+  }
+  if (kind === 'blocklists') {
+    const seen = new Set<string>();
+    (doc.entries as { number: string }[] | undefined)?.forEach((e, i) => {
+      if (seen.has(e.number))
+        errors.push({ path: `/entries/${i}/number`, message: `'${e.number}' is listed twice` });
+      seen.add(e.number);
+    });
+  }
+  return errors;
+}
+
+function specialDateErrors(doc: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  const need = (field: string, why: string) => {
+    if (doc[field] === undefined)
+      errors.push({ path: `/${field}`, message: `is required for ${why}` });
+  };
+  if (doc.type === 'weekday') need('weekdays', 'type weekday');
+  if (doc.type === 'dateRange') {
+    need('from', 'type dateRange');
+    need('to', 'type dateRange');
+    for (const f of ['from', 'to'] as const) {
+      if (typeof doc[f] === 'string' && !DateTime.fromISO(doc[f] as string).isValid) {
+        errors.push({ path: `/${f}`, message: `'${doc[f] as string}' is not a calendar date` });
+      }
+    }
+    if (typeof doc.from === 'string' && typeof doc.to === 'string' && doc.from > doc.to) {
+      errors.push({ path: '/to', message: 'must not be before from' });
+    }
+  }
+  if (doc.type === 'yearly') {
+    need('dates', 'type yearly');
+    (doc.dates as string[] | undefined)?.forEach((d, i) => {
+      // 2024 is a leap year, so 02-29 is accepted.
+      if (!DateTime.fromISO(`2024-${d}`).isValid)
+        errors.push({ path: `/dates/${i}`, message: `'${d}' is not a MM-dd date` });
+    });
+  }
+  for (const f of ['weekdays', 'from', 'to', 'dates'] as const) {
+    const allowed =
+      { weekday: ['weekdays'], dateRange: ['from', 'to'], yearly: ['dates'] }[doc.type as string] ??
+      [];
+    if (doc[f] !== undefined && !allowed.includes(f)) {
+      errors.push({ path: `/${f}`, message: `does not apply to type ${String(doc.type)}` });
+    }
+  }
+  return errors;
+}

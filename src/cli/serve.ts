@@ -1,0 +1,174 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../platform/config.ts';
+import { createLogger } from '../platform/logger.ts';
+import { AcceleratedScheduler, RealScheduler } from '../platform/scheduler.ts';
+import { buildApp } from '../api/app.ts';
+import { Dialer } from '../engine/dialer.ts';
+import { countSystemKeys } from '../store/api-keys.ts';
+import { createApiKey } from '../api/auth.ts';
+import { SimTelephony } from '../telephony/sim/adapter.ts';
+import { NetworkRules } from '../telephony/sim/network.ts';
+import { schemaErrors } from '../domain/schema-errors.ts';
+import { SipTelephony } from '../telephony/sip/adapter.ts';
+import type { SipConfig } from '../telephony/sip/config.ts';
+import type { Telephony } from '../telephony/port.ts';
+import type { Scheduler } from '../platform/scheduler.ts';
+import type { Logger } from '../platform/logger.ts';
+import fs from 'node:fs';
+import { openRuntime } from './runtime.ts';
+import { createMetrics } from '../platform/metrics.ts';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { registerMetrics } from '../api/app.ts';
+import { ExportWorker, exportsDir } from '../engine/export-worker.ts';
+import { OutboxDispatcher, callbackChannel } from '../engine/outbox-dispatcher.ts';
+import { CallbackSender } from '../notify/http-sender.ts';
+import { systemResolver } from '../notify/callback-target.ts';
+import { smsChannel } from '../notify/sms.ts';
+
+export type Role = 'api' | 'engine' | 'all';
+
+/**
+ * `outbound serve`: the API and/or the dialing engine on the configured database, on the real
+ * clock, until SIGINT/SIGTERM. The engine places calls through the `sim` network (the SIP adapter
+ * is a later addition).
+ */
+export async function serve(
+  config: Config,
+  opts: { port?: number; role?: Role; speed?: number; from?: string; network?: string },
+): Promise<void> {
+  const role = opts.role ?? 'all';
+  const logger = createLogger({ level: config.logLevel });
+  const { store, cipher } = await openRuntime(config);
+  const onError = (err: unknown) => logger.error({ err }, 'timer failed');
+  // --speed runs the whole service on an accelerated clock (demonstrations, browser tests).
+  const scheduler =
+    opts.speed || opts.from
+      ? new AcceleratedScheduler(
+          opts.from ? new Date(opts.from) : new Date(),
+          opts.speed ?? 1,
+          onError,
+        )
+      : new RealScheduler(onError);
+  // Exports are written where the API serves them from: in API processes.
+  const exporter =
+    role === 'engine'
+      ? undefined
+      : new ExportWorker({
+          db: store.db,
+          scheduler,
+          cipher,
+          dir: exportsDir(config.dataDir),
+          owner: `exports-${hostname()}-${process.pid}`,
+          logger: logger.child({ worker: 'exports' }),
+        }).start();
+  const metrics = createMetrics(store.db, scheduler);
+  let dialer: Dialer | undefined;
+  let telephony: Telephony | undefined;
+  let dispatcher: OutboxDispatcher | undefined;
+  const sender = new CallbackSender({ resolve: systemResolver });
+  const sms = smsChannel({ resolve: systemResolver });
+  if (role !== 'api') {
+    telephony = await telephonyFor(config, scheduler, logger, opts.network);
+    const engineId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const log = logger.child({ engine: engineId });
+    dispatcher = new OutboxDispatcher({
+      db: store.db,
+      scheduler,
+      owner: engineId,
+      channels: { callback: callbackChannel(sender), sms },
+      metrics,
+      logger: log,
+    });
+    dispatcher.start();
+    dialer = new Dialer({
+      db: store.db,
+      scheduler,
+      telephony,
+      engineId,
+      logger: log,
+      onOutbox: () => dispatcher?.wakeAt(),
+      metrics,
+    });
+    dialer.start();
+    logger.info({ engineId, telephony: config.telephony }, 'engine started');
+  }
+  const app =
+    role !== 'engine'
+      ? await buildApp({ db: store.db, clock: scheduler, cipher, logger, metrics })
+      : undefined;
+  // An engine-only process still answers /health and /metrics on its port.
+  const probe =
+    role === 'engine' ? Fastify({ loggerInstance: logger as FastifyBaseLogger }) : undefined;
+  if (probe) {
+    probe.get('/health', async () => ({ ok: true, role }));
+    registerMetrics(probe, metrics);
+    await probe.listen({ port: opts.port ?? config.port, host: config.host });
+  }
+  if (app) {
+    await app.listen({ port: opts.port ?? config.port, host: config.host });
+    if ((await countSystemKeys(store.db)) === 0) {
+      // First start: a system administrator key, shown once, so the API can be used at all.
+      const { key } = await createApiKey(store.db, {
+        tenantId: null,
+        role: 'system_admin',
+        ouId: null,
+        name: 'bootstrap',
+        now: scheduler.now(),
+      });
+      process.stdout.write(
+        `\nFirst start: system administrator key (shown once, keep it):\n  ${key}\n\n`,
+      );
+    }
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new calls, finishing the calls in progress');
+    await app?.close();
+    await probe?.close();
+    await dialer?.stop();
+    await telephony?.close();
+    await dialer?.stop();
+    await dispatcher?.stop();
+    await sender.close();
+    await sms.close();
+    await exporter?.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The telephony adapter the configuration names: the sim network, or a SIP trunk. */
+async function telephonyFor(
+  config: Config,
+  scheduler: Scheduler,
+  logger: Logger,
+  networkFile?: string,
+): Promise<Telephony> {
+  if (config.telephony === 'sim') {
+    // --network FILE: the sim network's rules (the `network` of a simulate scenario).
+    if (!networkFile) return new SimTelephony(scheduler);
+    const rules: unknown = JSON.parse(fs.readFileSync(networkFile, 'utf8'));
+    const errors = schemaErrors(NetworkRules, rules);
+    if (errors.length) {
+      throw new Error(`${networkFile}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    }
+    return new SimTelephony(scheduler, rules as NetworkRules);
+  }
+  if (!config.sipConfigFile)
+    throw new Error(
+      'OUTBOUND_TELEPHONY=sip needs OUTBOUND_SIP_CONFIG (a JSON file, see docs/sip.md)',
+    );
+  const sipConfig = JSON.parse(fs.readFileSync(config.sipConfigFile, 'utf8')) as SipConfig;
+  const sip = new SipTelephony({
+    config: sipConfig,
+    scheduler,
+    logger: logger.child({ telephony: 'sip' }),
+  });
+  await sip.start();
+  return sip;
+}

@@ -1,0 +1,93 @@
+import type { Zone } from 'luxon';
+import { resolveZone, type WindowContext } from '../domain/calling-windows.ts';
+import type { Attribute, ResultDefinition, SpecialDate, World } from '../domain/resources.ts';
+import type { TaskConfig } from '../domain/task-config.ts';
+import type { TenantSettings } from '../domain/tenant.ts';
+import { robotFlow } from '../ivr/robot.ts';
+
+/** What the engine derives once from a task's configuration and its tenant's world. */
+export interface TaskRuntime {
+  tenantId: string;
+  taskId: string;
+  name: string;
+  priority: number;
+  config: TaskConfig;
+  tenant: TenantSettings;
+  zone: Zone;
+  window: WindowContext;
+  callers: string[];
+  attributes: Attribute[];
+  resultDefinitions: ResultDefinition[];
+  specialDates: SpecialDate[];
+  /** The next caller number to use (round robin). */
+  nextCaller: number;
+  flow: Record<string, unknown>;
+  /** The failure SMS template of the task, if any. */
+  sms: { type: 'cloud' | 'gateway'; templateId: string; text: string } | null;
+  /** Codes of encrypted attributes (never put into messages). */
+  encrypted: ReadonlySet<string>;
+}
+
+export function buildRuntime(
+  t: {
+    tenantId: string;
+    id: string;
+    name: string;
+    priority: number;
+    config: TaskConfig;
+    tenant: TenantSettings;
+  },
+  world: World,
+): TaskRuntime {
+  const c = t.config;
+  const zone = resolveZone(c.timeZone, t.tenant.timeZone);
+  const group = c.callerGroupId
+    ? world.callerGroups.find((g) => g.id === c.callerGroupId)
+    : undefined;
+  const callers = c.callerNumbers?.length ? [...c.callerNumbers] : [...(group?.numbers ?? [])];
+  // A robot task runs its robot (then a transfer to the skill queue, if set); an IVR task its flow.
+  const robot = c.type === 'robot' ? world.robots.find((r) => r.id === c.robotId) : undefined;
+  const queue = c.skillQueueId
+    ? world.skillQueues.find((q) => q.id === c.skillQueueId)?.name
+    : undefined;
+  const flow: Record<string, unknown> = robot?.endpoint
+    ? (robotFlow(robot.endpoint, { skillQueue: queue ?? null }) as unknown as Record<
+        string,
+        unknown
+      >)
+    : ((c.flowId ? world.flows.find((f) => f.id === c.flowId)?.document : undefined) ?? {});
+  return {
+    tenantId: t.tenantId,
+    taskId: t.id,
+    name: t.name,
+    priority: t.priority,
+    config: c,
+    tenant: t.tenant,
+    zone,
+    window: {
+      schedule: c.schedule,
+      specialDates: world.specialDates,
+      zone,
+      taskStart: new Date(c.start),
+      taskEnd: new Date(c.end),
+    },
+    callers,
+    attributes: world.attributes,
+    resultDefinitions: world.resultDefinitions,
+    specialDates: world.specialDates,
+    nextCaller: 0,
+    flow,
+    sms: smsOf(c, world),
+    encrypted: new Set(world.attributes.filter((a) => a.encrypted).map((a) => a.code)),
+  };
+}
+
+/** The calls per second a task is configured for (shares between tasks of equal priority). */
+export const rateOf = (rt: TaskRuntime) =>
+  rt.config.strategy.callsPerInterval / rt.config.strategy.intervalSec;
+
+function smsOf(c: TaskConfig, world: World): TaskRuntime['sms'] {
+  if (!c.sms) return null;
+  const t = world.smsTemplates.find((x) => x.id === c.sms!.templateId);
+  return t ? { type: c.sms.type, templateId: t.id, text: t.text } : null;
+}

@@ -1,0 +1,96 @@
+import { DateTime, type Zone } from 'luxon';
+import { RESULT_CODES, type ResultName } from '../domain/result-codes.ts';
+
+/**
+ * The JSON a callback carries (product.md §7), with the vendor's field names so existing
+ * integrations read it. Times are ISO 8601 in the task's zone; `failCode` is the five-digit
+ * platform code, `resultCode` our result name.
+ */
+export interface CallbackPayload {
+  event: 'connect' | 'release';
+  dataId: string;
+  taskId: string;
+  sessionId: string;
+  calledNo: string;
+  callerNo: string | null;
+  beginTime: string;
+  answerTime: string | null;
+  endTime: string | null;
+  vdnId: string;
+  failCode: string | null;
+  resultCode: ResultName | null;
+  callId: string;
+  filePath: string | null;
+  customField: string | null;
+  attempt: number;
+  digits: string | null;
+}
+
+export function callbackPayload(
+  event: CallbackPayload['event'],
+  a: {
+    attemptId: number;
+    tenantId: string;
+    taskId: string;
+    contactId: number;
+    sessionId: string;
+    customField: string | null;
+    number: string;
+    callerNo: string | null;
+    attemptNo: number;
+    startedAt: Date;
+    answeredAt: Date | null;
+    endedAt: Date | null;
+    result: ResultName | null;
+    digits?: string | null;
+    filePath?: string | null;
+  },
+  zone: Zone,
+): CallbackPayload {
+  const t = (d: Date | null) => (d ? DateTime.fromJSDate(d, { zone }).toISO() : null);
+  return {
+    event,
+    dataId: String(a.contactId),
+    taskId: a.taskId,
+    sessionId: a.sessionId,
+    calledNo: a.number,
+    callerNo: a.callerNo,
+    beginTime: t(a.startedAt)!,
+    answerTime: t(a.answeredAt),
+    endTime: event === 'release' ? t(a.endedAt) : null,
+    vdnId: a.tenantId,
+    failCode: event === 'release' && a.result ? RESULT_CODES[a.result] : null,
+    resultCode: event === 'release' ? a.result : null,
+    callId: String(a.attemptId),
+    filePath: a.filePath ?? null,
+    customField: a.customField,
+    attempt: a.attemptNo,
+    digits: a.digits ?? null,
+  };
+}
+
+/**
+ * The SMS text for a customer never reached: `{name}` placeholders filled from the contact's
+ * attributes, then `sessionId` and `customField`; unknown placeholders stay as they are.
+ * Encrypted attributes are never put into a message.
+ */
+export function smsText(
+  template: string,
+  c: { sessionId: string; customField: string | null; attributes: Record<string, unknown> },
+  encrypted: ReadonlySet<string>,
+): string {
+  return template.replace(/\{([A-Za-z0-9_.-]+)\}/g, (whole, name: string) => {
+    if (name === 'sessionId') return c.sessionId;
+    if (name === 'customField') return c.customField ?? '';
+    if (encrypted.has(name)) return whole;
+    const v = c.attributes[name];
+    return v === undefined || v === null ? whole : String(v);
+  });
+}
+
+/** The customer's first mobile number, else its first number. */
+export function smsRecipient(
+  numbers: readonly { number: string; type?: string | null }[],
+): string | null {
+  return (numbers.find((n) => n.type === 'mobile') ?? null)?.number ?? null;
+}

@@ -1,0 +1,137 @@
+import { request } from 'undici';
+import * as smpp from 'smpp';
+import type { SmsProviders, TenantSettings } from '../domain/tenant.ts';
+import type { Channel } from '../engine/outbox-dispatcher.ts';
+import type { LeasedMessage } from '../store/outbox.ts';
+import { checkCallbackTarget, type Resolver } from './callback-target.ts';
+import type { SendResult } from './http-sender.ts';
+
+/**
+ * SMS for customers never reached. The message (recipient, text) was fixed when the customer
+ * finished; which provider sends it is the task's template type, configured per tenant
+ * (`smsProviders`). `cloud`: an HTTPS SMS API (POST JSON, bearer key). `gateway`: SMPP 3.4
+ * submit_sm over one bound session per gateway, reopened when it drops.
+ */
+export function smsChannel(opts: {
+  resolve: Resolver;
+  timeoutMs?: number;
+}): Channel & { close(): Promise<void> } {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const gateways = new Map<string, Promise<smpp.Session>>();
+
+  async function cloud(
+    cfg: NonNullable<SmsProviders['cloud']>,
+    m: LeasedMessage,
+  ): Promise<SendResult> {
+    // The endpoint is the tenant's own setting; like a callback, it may not reach a private
+    // address unless it names one literally.
+    const target = await checkCallbackTarget(cfg.endpoint, [cfg.endpoint], opts.resolve);
+    if (!target.ok) return { ok: false, status: null, error: target.reason, permanent: true };
+    try {
+      const res = await request(cfg.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${cfg.apiKey}`,
+          'x-outbound-idempotency-key': m.idempotencyKey,
+        },
+        body: JSON.stringify({
+          to: m.target,
+          from: cfg.sender,
+          text: m.payload.text,
+          reference: m.idempotencyKey,
+        }),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      await res.body.dump();
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}` };
+    } catch (e) {
+      return { ok: false, status: null, error: (e as Error).message };
+    }
+  }
+
+  function session(cfg: NonNullable<SmsProviders['gateway']>): Promise<smpp.Session> {
+    const key = `${cfg.host}:${cfg.port}:${cfg.systemId}`;
+    let s = gateways.get(key);
+    if (!s) {
+      s = new Promise<smpp.Session>((resolve, reject) => {
+        const sess = smpp.connect(
+          { host: cfg.host, port: cfg.port, auto_enquire_link_period: 30_000 },
+          () => {
+            sess.bind_transmitter({ system_id: cfg.systemId, password: cfg.password }, (pdu) => {
+              if (pdu.command_status === 0) resolve(sess);
+              else {
+                reject(new Error(`SMPP bind refused (status ${pdu.command_status})`));
+                sess.destroy();
+              }
+            });
+          },
+        );
+        const drop = (err?: Error) => {
+          gateways.delete(key);
+          reject(err ?? new Error('SMPP connection closed'));
+        };
+        sess.on('error', drop);
+        sess.on('close', () => drop());
+      });
+      gateways.set(key, s);
+      s.catch(() => gateways.delete(key));
+    }
+    return s;
+  }
+
+  async function gateway(
+    cfg: NonNullable<SmsProviders['gateway']>,
+    m: LeasedMessage,
+  ): Promise<SendResult> {
+    try {
+      const sess = await session(cfg);
+      const pdu = await new Promise<smpp.Pdu>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('SMPP submit_sm timed out')), timeoutMs);
+        sess.submit_sm(
+          {
+            source_addr: cfg.sourceAddr,
+            destination_addr: m.target.replace(/^\+/, ''),
+            short_message: String(m.payload.text ?? ''),
+            registered_delivery: 0,
+          },
+          (p) => {
+            clearTimeout(timer);
+            resolve(p);
+          },
+        );
+      });
+      return pdu.command_status === 0
+        ? { ok: true, status: 0, error: null }
+        : { ok: false, status: pdu.command_status, error: `SMPP status ${pdu.command_status}` };
+    } catch (e) {
+      return { ok: false, status: null, error: (e as Error).message };
+    }
+  }
+
+  return {
+    async send(m, ctx: { settings?: TenantSettings }) {
+      const providers = ctx.settings?.smsProviders;
+      const kind = m.payload.provider === 'gateway' ? 'gateway' : 'cloud';
+      if (kind === 'cloud' && providers?.cloud) return cloud(providers.cloud, m);
+      if (kind === 'gateway' && providers?.gateway) return gateway(providers.gateway, m);
+      return {
+        ok: false,
+        status: null,
+        error: `the tenant has no ${kind} SMS provider configured`,
+      };
+    },
+    async close() {
+      for (const s of gateways.values()) {
+        try {
+          (await s).close();
+        } catch {
+          // already gone
+        }
+      }
+      gateways.clear();
+    },
+  };
+}

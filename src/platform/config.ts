@@ -1,0 +1,40 @@
+import path from 'node:path';
+
+/** Configuration is read once from the environment (in main.ts), validated and frozen. */
+export interface Config {
+  /** PostgreSQL URL; when absent the embedded PGlite database in `dataDir` is used. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: string;
+  /** 32-byte key (hex or base64) that encrypts encrypted attributes; embedded default: generated in dataDir. */
+  secretKey: string | undefined;
+  /** `sim` (the simulated network, default) or `sip` (a SIP trunk, configured by sipConfigFile). */
+  telephony: 'sim' | 'sip';
+  /** JSON file with the sip adapter's configuration (docs/sip.md). */
+  sipConfigFile: string | undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config> {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be an integer 0-65535, got '${env.PORT}'`);
+  }
+  return Object.freeze({
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(cwd, env.OUTBOUND_DATA_DIR ?? 'data'),
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    secretKey: env.OUTBOUND_SECRET_KEY || undefined,
+    telephony: telephonyOf(env.OUTBOUND_TELEPHONY),
+    sipConfigFile: env.OUTBOUND_SIP_CONFIG ? path.resolve(cwd, env.OUTBOUND_SIP_CONFIG) : undefined,
+  });
+}
+
+function telephonyOf(v: string | undefined): 'sim' | 'sip' {
+  if (v === undefined || v === '' || v === 'sim') return 'sim';
+  if (v === 'sip') return 'sip';
+  throw new Error(`OUTBOUND_TELEPHONY must be sim or sip, not '${v}'`);
+}

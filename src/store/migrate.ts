@@ -1,0 +1,36 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './db.ts';
+import * as m0001 from './migrations/0001-core.ts';
+import * as m0002 from './migrations/0002-engine.ts';
+import * as m0003 from './migrations/0003-outbox.ts';
+import * as m0004 from './migrations/0004-exports.ts';
+import * as m0005 from './migrations/0005-leases.ts';
+import * as m0006 from './migrations/0006-prepare-gen.ts';
+
+/** Migrations are listed here in order; each file exports `up`. They run on every start. */
+const migrations: Record<string, Migration> = {
+  '0001-core': m0001,
+  '0002-engine': m0002,
+  '0003-outbox': m0003,
+  '0004-exports': m0004,
+  '0005-leases': m0005,
+  '0006-prepare-gen': m0006,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/**
+ * `schema` is where the migration bookkeeping lives: Kysely looks for its tables in any schema
+ * unless told which, and would skip creating them when another schema of the database has them.
+ */
+export async function migrate(db: Db, schema = 'public'): Promise<void> {
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    migrationTableSchema: schema,
+  }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}

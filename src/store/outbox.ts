@@ -1,0 +1,220 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from './db.ts';
+import type { Database } from './schema.ts';
+
+export interface OutboxMessage {
+  tenantId: string;
+  taskId: string;
+  kind: 'callback' | 'sms';
+  event: string;
+  attemptId: number | null;
+  contactId: number | null;
+  idempotencyKey: string;
+  target: string;
+  payload: Record<string, unknown>;
+  at: Date;
+}
+
+/** Written in the transaction of the state change that causes it; a duplicate key is a no-op. */
+export async function enqueue(trx: Transaction<Database>, m: OutboxMessage): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({
+      tenant_id: m.tenantId,
+      task_id: m.taskId,
+      kind: m.kind,
+      event: m.event,
+      attempt_id: m.attemptId,
+      contact_id: m.contactId,
+      idempotency_key: m.idempotencyKey,
+      target: m.target,
+      payload: JSON.stringify(m.payload),
+      next_at: m.at,
+      created_at: m.at,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
+}
+
+export interface LeasedMessage {
+  id: number;
+  tenantId: string;
+  taskId: string;
+  kind: string;
+  event: string;
+  idempotencyKey: string;
+  target: string;
+  payload: Record<string, unknown>;
+  tries: number;
+}
+
+/**
+ * Leases due messages to a dispatcher. A message waits while an earlier message of the same
+ * attempt is still pending, so an attempt's connect is always delivered before its release.
+ * An expired lease (a dispatcher that died) makes the message due again.
+ */
+export async function leaseDue(
+  db: Db,
+  owner: string,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<LeasedMessage[]> {
+  const r = await sql<{
+    id: number;
+    tenant_id: string;
+    task_id: string;
+    kind: string;
+    event: string;
+    idempotency_key: string;
+    target: string;
+    payload: Record<string, unknown>;
+    tries: number;
+  }>`
+    update outbox o set lease_owner = ${owner}, lease_expires_at = ${leaseUntil}, tries = o.tries + 1
+    from (
+      select id from outbox m
+      where m.state = 'pending' and m.next_at <= ${now}
+        and (m.lease_expires_at is null or m.lease_expires_at <= ${now})
+        and not exists (
+          select 1 from outbox p
+          where p.attempt_id = m.attempt_id and p.id < m.id and p.state = 'pending')
+      order by m.next_at, m.id
+      limit ${limit}
+      for update skip locked
+    ) due
+    where o.id = due.id
+    returning o.id, o.tenant_id, o.task_id, o.kind, o.event, o.idempotency_key, o.target, o.payload, o.tries`.execute(
+    db,
+  );
+  return r.rows.map((x) => ({
+    id: x.id,
+    tenantId: x.tenant_id,
+    taskId: x.task_id,
+    kind: x.kind,
+    event: x.event,
+    idempotencyKey: x.idempotency_key,
+    target: x.target,
+    payload: x.payload,
+    tries: x.tries,
+  }));
+}
+
+export async function markDelivered(
+  db: Db,
+  id: number,
+  status: number | null,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      state: 'delivered',
+      delivered_at: at,
+      last_status: status,
+      last_error: null,
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A failed try: due again at `nextAt`, or `failed` for good when `nextAt` is null. */
+export async function markFailed(
+  db: Db,
+  id: number,
+  f: { status: number | null; error: string; nextAt: Date | null },
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      state: f.nextAt ? 'pending' : 'failed',
+      next_at: f.nextAt ?? sql`next_at`,
+      last_status: f.status,
+      last_error: f.error.slice(0, 500),
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function nextOutboxDue(db: Db): Promise<Date | null> {
+  const r = await db
+    .selectFrom('outbox')
+    .select((e) => e.fn.min('next_at').as('d'))
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return (r?.d as Date | null | undefined) ?? null;
+}
+
+export interface DeliveryRow {
+  id: number;
+  kind: string;
+  event: string;
+  attemptId: number | null;
+  sessionId: string | null;
+  target: string;
+  state: string;
+  tries: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  nextAt: Date;
+}
+
+/** The delivery log of a task (callbacks and SMS), in the order they were caused. */
+export async function deliveryLog(
+  db: Db,
+  tenantId: string,
+  taskId: string,
+  f: {
+    kind?: string | undefined;
+    state?: string | undefined;
+    after?: number | undefined;
+    limit: number;
+  },
+): Promise<DeliveryRow[]> {
+  let q = db
+    .selectFrom('outbox')
+    .select([
+      'id',
+      'kind',
+      'event',
+      'attempt_id',
+      'target',
+      'state',
+      'tries',
+      'last_status',
+      'last_error',
+      'created_at',
+      'delivered_at',
+      'next_at',
+      sql<string | null>`payload->>'sessionId'`.as('session_id'),
+    ])
+    .where('tenant_id', '=', tenantId)
+    .where('task_id', '=', taskId)
+    .orderBy('id')
+    .limit(f.limit);
+  if (f.kind) q = q.where('kind', '=', f.kind);
+  if (f.state) q = q.where('state', '=', f.state);
+  if (f.after !== undefined) q = q.where('id', '>', f.after);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    event: r.event,
+    attemptId: r.attempt_id,
+    sessionId: r.session_id,
+    target: r.target,
+    state: r.state,
+    tries: r.tries,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+    nextAt: r.next_at,
+  }));
+}

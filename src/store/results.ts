@@ -1,0 +1,91 @@
+import { sql } from 'kysely';
+import type { Db } from './db.ts';
+import type { CustomerResult } from '../domain/export-cells.ts';
+
+/** Which customers an export holds; every field narrows, none means all. */
+export interface ResultFilter {
+  /** Customer states (`ready`, `waiting`, `dialing`, `filtered`, `finished`). */
+  state?: string[] | undefined;
+  /** Final results (result names of product.md §6). */
+  finalResult?: string[] | undefined;
+  /** Business result code, and optionally its sub-result. */
+  businessResult?: string | undefined;
+  businessSubResult?: string | undefined;
+  /** Customers with a number containing this. */
+  number?: string | undefined;
+  /** finished_at in [finishedFrom, finishedTo). */
+  finishedFrom?: string | undefined;
+  finishedTo?: string | undefined;
+}
+
+/** One customer's result as stored: encrypted attribute values are still encrypted here. */
+export interface ResultRow extends CustomerResult {
+  id: number;
+}
+
+/**
+ * One keyset batch of a task's per-customer results, in contact id order, after `afterId`. Callers
+ * loop until a batch comes back short, so a task of any size is read in constant memory (PGlite
+ * cannot stream a cursor). First and last attempt times come from the history the dialer keeps on
+ * the contact, so no join with attempts is needed.
+ */
+export async function readResults(
+  db: Db,
+  tenantId: string,
+  taskId: string,
+  f: ResultFilter,
+  page: { afterId: number; limit: number },
+): Promise<ResultRow[]> {
+  let q = db
+    .selectFrom('contacts')
+    .select([
+      'id',
+      'session_id',
+      'state',
+      'final_result',
+      'finish_reason',
+      'attempts',
+      sql<string | null>`history->0->>'startedAt'`.as('first_at'),
+      sql<string | null>`history->-1->>'startedAt'`.as('last_at'),
+      sql<string[]>`array(select e->>'number' from jsonb_array_elements(numbers) e)`.as('nums'),
+      sql<string | null>`business_result->>'code'`.as('br_code'),
+      sql<string | null>`business_result->>'subCode'`.as('br_sub'),
+      'custom_field',
+      'priority',
+      'attributes',
+    ])
+    .where('tenant_id', '=', tenantId)
+    .where('task_id', '=', taskId)
+    .where('id', '>', page.afterId);
+  if (f.state?.length) q = q.where('state', 'in', f.state);
+  if (f.finalResult?.length) q = q.where('final_result', 'in', f.finalResult);
+  if (f.businessResult) q = q.where(sql<boolean>`business_result->>'code' = ${f.businessResult}`);
+  if (f.businessSubResult) {
+    q = q.where(sql<boolean>`business_result->>'subCode' = ${f.businessSubResult}`);
+  }
+  if (f.number) {
+    q = q.where(
+      sql<boolean>`exists (select 1 from jsonb_array_elements(numbers) e
+                          where strpos(e->>'number', ${f.number}) > 0)`,
+    );
+  }
+  if (f.finishedFrom) q = q.where('finished_at', '>=', new Date(f.finishedFrom));
+  if (f.finishedTo) q = q.where('finished_at', '<', new Date(f.finishedTo));
+  const rows = await q.orderBy('id').limit(page.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    sessionId: r.session_id,
+    state: r.state,
+    finalResult: r.final_result,
+    finishReason: r.finish_reason,
+    attempts: r.attempts,
+    firstAttemptAt: r.first_at,
+    lastAttemptAt: r.last_at,
+    numbers: r.nums,
+    businessResult: r.br_code,
+    businessSubResult: r.br_sub,
+    customField: r.custom_field,
+    priority: r.priority,
+    attributes: r.attributes,
+  }));
+}

@@ -1,0 +1,170 @@
+import type { TestApp } from './app.ts';
+
+/**
+ * Seeds a tenant with the resources of product.md Appendix C through the API, so tests can create
+ * tasks with every option.
+ */
+export const WORLD = {
+  ous: [
+    { id: 'ou-sales', name: 'Sales' },
+    { id: 'ou-support', name: 'Support' },
+  ],
+  callerNumbers: [
+    { number: '+862188880001', ouId: null },
+    { number: '+862188880002', ouId: null },
+    { number: '+862188880003', ouId: 'ou-sales' },
+    { number: '+862188880004', ouId: 'ou-support' },
+  ],
+  callerGroups: [{ id: 'grp-1', ouId: null, numbers: ['+862188880001', '+862188880002'] }],
+  flows: [
+    { id: 'flow-notice', kind: 'ivr', status: 'published', ouId: null, document: {} },
+    { id: 'flow-sales', kind: 'ivr', status: 'published', ouId: 'ou-sales', document: {} },
+    { id: 'flow-support', kind: 'ivr', status: 'published', ouId: 'ou-support', document: {} },
+    { id: 'flow-draft', kind: 'ivr', status: 'draft', ouId: null, document: {} },
+  ],
+  robots: [{ id: 'robot-1', status: 'published', ouId: null, document: {} }],
+  skillQueues: [{ id: 'sq-vip', name: 'vip-care', ouId: null }],
+  businessResults: [
+    {
+      id: 'callback-later',
+      name: 'Call back later',
+      ouId: null,
+      subResults: [{ code: 'evening', name: 'Evening' }],
+    },
+  ],
+  questionnaires: [
+    { id: 'q-ivr', name: 'Satisfaction', ouId: null, kind: 'ivr', questions: [] },
+    { id: 'q-manual', name: 'Agent survey', ouId: null, kind: 'manual', questions: [] },
+  ],
+  smsTemplates: [
+    {
+      id: 'sms-missed-notice',
+      type: 'cloud',
+      ouId: null,
+      text: 'Dear {name}, we tried to reach you about {topic}.',
+    },
+  ],
+  blocklists: [
+    {
+      id: 'bl-default',
+      ouId: null,
+      entries: [
+        { number: '+8613800000099', expiresAt: null, restrict: null },
+        {
+          number: '+8613800000098',
+          expiresAt: '2026-12-01T00:00:00+08:00',
+          restrict: { times: 1, period: 'day' },
+        },
+      ],
+    },
+  ],
+  specialDates: [
+    { id: 'weekend', name: 'Weekends', type: 'weekday', weekdays: [6, 7] },
+    { id: 'new-year', name: 'New year', type: 'yearly', dates: ['01-01'] },
+    { id: 'maint', name: 'Maintenance', type: 'dateRange', from: '2026-12-24', to: '2026-12-26' },
+  ],
+  attributes: [
+    { code: 'city', name: 'City', type: 'string', mandatory: false, encrypted: false },
+    { code: 'vip', name: 'VIP level', type: 'number', mandatory: true, encrypted: false },
+    { code: 'idcard', name: 'ID card', type: 'string', mandatory: false, encrypted: true },
+  ],
+  numberTypes: [{ id: 'mobile' }, { id: 'home' }, { id: 'office' }],
+  resultDefinitions: [
+    {
+      code: 'R-NOREACH',
+      label: 'Not reached',
+      results: ['no_answer', 'ring_timeout', 'unreachable'],
+    },
+  ],
+} as const;
+
+export const segment = (kind: string) => kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Creates the tenant's resources; caller numbers with the system administrator's key. */
+export async function seedWorld(t: TestApp, tenantKey: string, tenantId: string): Promise<void> {
+  for (const [kind, items] of Object.entries(WORLD)) {
+    for (const item of items) {
+      const key = kind === 'callerNumbers' ? t.adminKey : tenantKey;
+      const r = await t.call(key, {
+        method: 'POST',
+        url: `/api/v1/tenants/${tenantId}/${segment(kind)}`,
+        payload: item,
+      });
+      if (r.status !== 201) throw new Error(`seed ${kind}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+  }
+}
+
+/** A task configuration with every option of product.md §3 set (Appendix A). */
+export function fullTaskConfig(overrides: Record<string, unknown> = {}): Record<string, any> {
+  return {
+    name: 'Product change notice',
+    description: 'Major product change, Nov 2026',
+    ouId: null,
+    type: 'ivr',
+    flowId: 'flow-notice',
+    robotId: null,
+    callerNumbers: ['+862188880001', '+862188880002'],
+    callerGroupId: null,
+    start: '2026-11-23T00:00:00+08:00',
+    end: '2026-12-31T23:59:59+08:00',
+    timeZone: '+08:00',
+    priority: 3,
+    questionnaire: { mode: 'ivr', questionnaireId: 'q-ivr' },
+    sms: { type: 'cloud', templateId: 'sms-missed-notice' },
+    skillQueueId: null,
+    businessResultId: null,
+    manualQuestionnaireId: null,
+    blocklistId: 'bl-default',
+    callbackUrl: 'https://crm.example.com/outbound/events',
+    schedule: {
+      regular: [
+        { start: '09:00', end: '11:30' },
+        { start: '14:00', end: '18:00' },
+      ],
+      specialDates: ['weekend'],
+      specialPeriods: [{ start: '10:00', end: '16:00' }],
+      allocations: {
+        enabled: true,
+        entries: [{ dates: ['2026-12-24'], periods: [{ start: '09:00', end: '12:00' }] }],
+      },
+    },
+    strategy: {
+      maxRingSec: 20,
+      intervalSec: 3,
+      callsPerInterval: 3,
+      filter: { join: 'and', conditions: [{ attribute: 'city', op: 'eq', value: 'Shenzhen' }] },
+    },
+    callStrategy: {
+      order: { by: 'attributes', attributes: [{ attribute: 'vip', direction: 'desc' }] },
+      numberRounds: { mode: 'numberType', numberTypes: ['mobile', 'home'] },
+    },
+    resultPolicy: {
+      kind: 'global',
+      byResult: true,
+      rules: [{ result: 'busy', retries: 2, intervalSec: 300 }],
+      nonRetryResults: ['unallocated', 'rejected'],
+    },
+    businessResultPolicy: [
+      { code: 'callback-later', subCode: null, action: 'call_same_number', intervalSec: 3600 },
+    ],
+    ...overrides,
+  };
+}
+
+/** Settings that make every option of fullTaskConfig legal. */
+export const FULL_SETTINGS = {
+  attributeFeatures: true,
+  callbackTrustlist: ['https://crm.example.com/'],
+};
+
+/** Calling every day 09:00–18:00, no special dates: the window most engine tests dial in. */
+export const WORKDAY = {
+  regular: [{ start: '09:00', end: '18:00' }],
+  specialDates: [],
+  specialPeriods: [],
+  allocations: { enabled: false, entries: [] },
+};
+
+/** Customers in import order, numbers in sequence. */
+export const IN_ORDER = { order: { by: 'none' }, numberRounds: { mode: 'sequence' } };

@@ -1,0 +1,147 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RealScheduler } from '../../src/platform/scheduler.ts';
+import type { SipConfig } from '../../src/telephony/sip/config.ts';
+import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
+import type { CallEnd, CallRequest } from '../../src/telephony/port.ts';
+
+/** Helpers for tests against a real sipp on loopback: our agent on 127.0.0.1, sipp on 127.0.0.2. */
+export const PEER = '127.0.0.2';
+export const hasSipp = spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
+export const SKIP_REASON =
+  'sipp is not installed (apt-get install -y sip-tester): SIP tests skipped';
+if (!hasSipp) console.warn(SKIP_REASON);
+
+const tmp = mkdtempSync(join(tmpdir(), 'outbound-sipp-'));
+
+/** A scenario file; `{{name}}` placeholders filled from `fill` into a temporary copy. */
+export function scenario(name: string, fill: Record<string, string | number> = {}): string {
+  const path = fileURLToPath(new URL(`./scenarios/${name}.xml`, import.meta.url));
+  if (Object.keys(fill).length === 0) return path;
+  const text = readFileSync(path, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) =>
+    String(fill[k] ?? ''),
+  );
+  const out = join(tmp, `${name}-${Object.values(fill).join('-').replace(/\W+/g, '_')}.xml`);
+  writeFileSync(out, text);
+  return out;
+}
+
+/** A UDP port free on `host` right now (bound, read, released). */
+export async function freePort(host = PEER): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, host, r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function bound(host: string, port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(true));
+    s.bind(port, host, () => s.close(() => resolve(false)));
+  });
+}
+
+export interface Sipp {
+  port: number;
+  proc: ChildProcess;
+  /** sipp's exit code: 0 when its scenario ran to the end. */
+  exit: Promise<number>;
+  output: () => string;
+  kill(): void;
+}
+
+/** Starts sipp as a UAS for one call and resolves once its SIP port is bound. */
+export async function startSipp(
+  name: string,
+  keys: Record<string, string | number> = {},
+  opts: { fill?: Record<string, string | number>; extra?: string[] } = {},
+): Promise<Sipp> {
+  const port = await freePort();
+  const mediaPort = await freePort();
+  const args = [
+    '-sf',
+    scenario(name, opts.fill),
+    '-i',
+    PEER,
+    '-p',
+    String(port),
+    '-mi',
+    PEER,
+    '-mp',
+    String(mediaPort),
+    '-m',
+    '1',
+    '-timeout',
+    '20s',
+    '-timeout_error',
+    '-nostdin',
+  ];
+  for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
+  const proc = spawn('sipp', [...args, ...(opts.extra ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
+  proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
+  const exit = new Promise<number>((r) => proc.on('exit', (code) => r(code ?? -1)));
+  const deadline = Date.now() + 5000;
+  while (!(await bound(PEER, port))) {
+    if (Date.now() > deadline || proc.exitCode !== null)
+      throw new Error(`sipp did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { port, proc, exit, output: () => out, kill: () => void proc.kill('SIGKILL') };
+}
+
+export async function adapter(
+  trunkPort: number,
+  config: Partial<SipConfig> = {},
+): Promise<SipTelephony> {
+  const tel = new SipTelephony({
+    scheduler: new RealScheduler((e) => console.error(e)),
+    config: {
+      trunk: { host: PEER, port: trunkPort },
+      bind: { address: '127.0.0.1' },
+      media: { address: '127.0.0.1' },
+      timers: { t1Ms: 50 },
+      ...config,
+    },
+  });
+  await tel.start();
+  return tel;
+}
+
+/** One call; resolves with its end and when (ms after originate) it was answered. */
+export function dial(
+  tel: SipTelephony,
+  req: Partial<CallRequest> = {},
+): Promise<{ end: CallEnd; answeredMs?: number; endedMs: number }> {
+  const t0 = Date.now();
+  let answeredMs: number | undefined;
+  return new Promise((resolve) =>
+    tel.originate(
+      {
+        callId: `t${Math.random().toString(36).slice(2, 8)}`,
+        from: '+862188880001',
+        to: '+8613800000001',
+        maxRingSec: 10,
+        ...req,
+      },
+      {
+        answered: () => void (answeredMs = Date.now() - t0),
+        ended: (end) =>
+          resolve({
+            end,
+            endedMs: Date.now() - t0,
+            ...(answeredMs !== undefined ? { answeredMs } : {}),
+          }),
+      },
+    ),
+  );
+}
