@@ -15,7 +15,9 @@ commands:
                                    run a scenario on a virtual clock and print a summary per task
   demo                             run the seed's scenario on the embedded database, with progress
 
-environment: DATABASE_URL, OUTBOUND_DATA_DIR (default ./data), OUTBOUND_SECRET_KEY, PORT, HOST, LOG_LEVEL
+environment: DATABASE_URL, OUTBOUND_DATA_DIR (default ./data), OUTBOUND_SECRET_KEY, PORT, HOST,
+             LOG_LEVEL, OUTBOUND_TELEPHONY (sim|sip), OUTBOUND_SIP_CONFIG,
+             OUTBOUND_LEASE_SEC (default 60: how long a dead engine's calls stay held)
 `;
 
 async function main(argv: string[]): Promise<number> {

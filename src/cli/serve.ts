@@ -77,6 +77,7 @@ export async function serve(
       scheduler,
       owner: engineId,
       channels: { callback: callbackChannel(sender), sms },
+      leaseMs: config.leaseSec * 2000,
       metrics,
       logger: log,
     });
@@ -87,6 +88,7 @@ export async function serve(
       telephony,
       engineId,
       logger: log,
+      leaseMs: config.leaseSec * 1000,
       onOutbox: () => dispatcher?.wakeAt(),
       metrics,
     });

@@ -72,11 +72,12 @@ export class Dialer {
   readonly #live = new Map<string, Live>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #loop: Loop;
+  /** The heartbeat runs on its own timer, so a slow tick (waiting on a lock) never starves it. */
+  readonly #beat: Loop;
   #events: CallEvent[] = [];
   #flushing = false;
   /** When each task ticks next (its pacing tick), to wake the engine on it. */
   readonly #nextTaskTick = new Map<string, number>();
-  #lastBeat = -Infinity;
   /** Calls of dead engines closed by this engine's sweeper. */
   recovered = 0;
   /** Calls placed since start, for progress displays. */
@@ -97,10 +98,21 @@ export class Dialer {
       retryMs: this.#o.tickMs,
       onError: (err) => this.#o.logger?.error({ err }, 'engine tick failed'),
     });
+    this.#beat = new Loop({
+      scheduler: o.scheduler,
+      tick: async () => {
+        const now = this.#o.scheduler.now().getTime();
+        await dial.renewLeases(this.#o.db, this.#o.engineId, new Date(now + this.#o.leaseMs));
+        return now + this.#o.leaseMs / 4;
+      },
+      retryMs: this.#o.leaseMs / 8,
+      onError: (err) => this.#o.logger?.error({ err }, 'engine heartbeat failed'),
+    });
   }
 
   start(): void {
     this.#loop.start();
+    this.#beat.start();
   }
 
   /** Stops ticking and waits for the work in flight (calls already placed keep their events). */
@@ -109,6 +121,7 @@ export class Dialer {
     // Events already heard (calls that ended) are settled before stopping.
     if (this.#events.length) await this.#track(this.#flush());
     await Promise.all([...this.#pending]);
+    await this.#beat.stop();
   }
 
   get liveCalls(): number {
@@ -127,10 +140,6 @@ export class Dialer {
     const nowMs = now.getTime();
     // Calls that ended at this instant free their channels before this tick counts them.
     if (this.#events.length) await this.#flush();
-    if (nowMs - this.#lastBeat >= this.#o.leaseMs / 4) {
-      await dial.renewLeases(db, this.#o.engineId, new Date(nowMs + this.#o.leaseMs));
-      this.#lastBeat = nowMs;
-    }
     await this.#sweep(now);
     await dial.expireTasks(db, now);
     await dial.resumeCompletedWithData(db, now);
@@ -215,6 +224,9 @@ export class Dialer {
     // channels are counted once and each task's quota accrues once per task tick.
     await db.transaction().execute(async (trx) => {
       await dial.lockTenant(trx, tenantId);
+      // Calls start now, once the lock is held: another engine may have waited here a while, and
+      // channels freed meanwhile were freed before this instant (the records must show that).
+      const startAt = this.#o.scheduler.now();
       const fresh = await dial.pacingOf(
         trx,
         claimants.map((c) => c.id),
@@ -243,7 +255,7 @@ export class Dialer {
       for (const c of claimants) {
         if (!c.tickDue) continue;
         const n = grant.get(c.id) ?? 0;
-        const placed = n > 0 ? await this.#claim(trx, c.rt, n, now, toCall) : 0;
+        const placed = n > 0 ? await this.#claim(trx, c.rt, n, startAt, toCall) : 0;
         const pacing =
           placed < c.due ? giveBack(c.pacing, c.rt.config.strategy, c.due - placed) : c.pacing;
         const nextTick = nowMs + tickLength(c.rt.config.strategy);
@@ -625,6 +637,7 @@ export class Dialer {
             at: now,
             detail: { reason: 'engine lost', engine: a.engineId },
           },
+          now,
         ),
       );
       if (wake !== undefined) this.wakeAt(Math.max(wake, now.getTime()));
@@ -639,17 +652,24 @@ export class Dialer {
     trx: Transaction<Database>,
     live: Live,
     end: CallEnd,
+    /** Sweeping: end it only if its lease is still expired at this instant (not renewed since). */
+    leaseExpiredBy?: Date,
   ): Promise<number | undefined> {
     const { rt, attemptId } = live;
     let wake: number | undefined;
     {
-      const a = await dial.endAttempt(trx, attemptId, {
-        result: end.result,
-        code: RESULT_CODES[end.result],
-        at: end.at,
-        digits: end.digits,
-        detail: end.detail,
-      });
+      const a = await dial.endAttempt(
+        trx,
+        attemptId,
+        {
+          result: end.result,
+          code: RESULT_CODES[end.result],
+          at: end.at,
+          digits: end.digits,
+          detail: end.detail,
+        },
+        leaseExpiredBy,
+      );
       if (!a) return;
       const c = await dial.lockContact(trx, a.contact_id);
       if (!c) return;

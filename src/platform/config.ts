@@ -14,12 +14,25 @@ export interface Config {
   telephony: 'sim' | 'sip';
   /** JSON file with the sip adapter's configuration (docs/sip.md). */
   sipConfigFile: string | undefined;
+  /**
+   * How long what an engine holds (a customer it claimed, a call in progress) stays held without
+   * its heartbeat, seconds (default 60). After it, another engine's sweeper takes it back. Outbox
+   * messages a dispatcher leased are held twice as long. Shorter recovers faster after a crash;
+   * it must stay well above a database round trip (the heartbeat renews at a quarter of it).
+   */
+  leaseSec: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config> {
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be an integer 0-65535, got '${env.PORT}'`);
+  }
+  const leaseSec = Number(env.OUTBOUND_LEASE_SEC ?? 60);
+  if (!Number.isFinite(leaseSec) || leaseSec < 2 || leaseSec > 3600) {
+    throw new Error(
+      `OUTBOUND_LEASE_SEC must be a number of seconds 2-3600, got '${env.OUTBOUND_LEASE_SEC}'`,
+    );
   }
   return Object.freeze({
     databaseUrl: env.DATABASE_URL || undefined,
@@ -30,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     secretKey: env.OUTBOUND_SECRET_KEY || undefined,
     telephony: telephonyOf(env.OUTBOUND_TELEPHONY),
     sipConfigFile: env.OUTBOUND_SIP_CONFIG ? path.resolve(cwd, env.OUTBOUND_SIP_CONFIG) : undefined,
+    leaseSec,
   });
 }
 

@@ -455,8 +455,9 @@ export async function endAttempt(
     digits?: string | undefined;
     detail?: Record<string, unknown> | undefined;
   },
+  leaseExpiredBy?: Date,
 ) {
-  return trx
+  let q = trx
     .updateTable('attempts')
     .set({
       state: 'ended',
@@ -468,7 +469,10 @@ export async function endAttempt(
       lease_expires_at: null,
     })
     .where('id', '=', attemptId)
-    .where('state', '=', 'active')
+    .where('state', '=', 'active');
+  // The sweeper's condition is checked again on the locked row: a heartbeat may have come since.
+  if (leaseExpiredBy) q = q.where('lease_expires_at', '<=', leaseExpiredBy);
+  return q
     .returning([
       'id',
       'tenant_id',
@@ -589,19 +593,37 @@ export async function pacingOf(
   return out;
 }
 
-/** The heartbeat: an engine's calls and claims stay its own until `until`. */
+/**
+ * The heartbeat: an engine's calls and claims stay its own until `until`. Rows another transaction
+ * holds (a call being settled right now) are skipped rather than waited for: waiting could deadlock
+ * with a settlement that locks them in another order, and the next beat renews them anyway.
+ */
 export async function renewLeases(db: Db, engineId: string, until: Date): Promise<void> {
   await db
     .updateTable('attempts')
     .set({ lease_expires_at: until })
-    .where('engine_id', '=', engineId)
-    .where('state', '=', 'active')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('attempts')
+        .select('id')
+        .where('engine_id', '=', engineId)
+        .where('state', '=', 'active')
+        .forUpdate()
+        .skipLocked(),
+    )
     .execute();
   await db
     .updateTable('contacts')
     .set({ lease_expires_at: until })
-    .where('lease_owner', '=', engineId)
-    .where('state', '=', 'dialing')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('contacts')
+        .select('id')
+        .where('lease_owner', '=', engineId)
+        .where('state', '=', 'dialing')
+        .forUpdate()
+        .skipLocked(),
+    )
     .execute();
 }
 
