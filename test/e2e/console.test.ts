@@ -12,7 +12,8 @@ import { contactsCsv, seedWorld, type World } from './helpers/world.ts';
  * fresh embedded database with a clock 600× faster than real time: the seed's business scenario
  * through the wizard, contacts from a file, dialing on the sim network until completed, results
  * and an export; the isolation rule in the choices; server errors on their fields. Screenshots of
- * the main pages go to docs/screenshots/.
+ * the main pages are taken on every run; `npm run screenshots` (OUTBOUND_SCREENSHOTS=1) writes them
+ * to docs/screenshots/ for the README, other runs keep them in a temporary directory.
  */
 const skip = !!process.env.DATABASE_URL || !hasChromium;
 if (!hasChromium)
@@ -22,7 +23,6 @@ if (!hasChromium)
 const eventually = <T>(read: () => Promise<T>, o: { timeout?: number } = {}) =>
   expect.poll(read, { timeout: o.timeout ?? 15_000, interval: 50 });
 
-const shots = path.join(root, 'docs/screenshots');
 const TASK = 'Product change notice';
 
 describe.skipIf(skip)('the web console in Chromium', () => {
@@ -31,6 +31,9 @@ describe.skipIf(skip)('the web console in Chromium', () => {
   let context: BrowserContext;
   let closeBrowser: () => Promise<void>;
   const tmp = mkdtempSync(path.join(tmpdir(), 'outbound-console-'));
+  const shots = process.env.OUTBOUND_SCREENSHOTS
+    ? path.join(root, 'docs/screenshots')
+    : path.join(tmp, 'screenshots');
 
   beforeAll(async () => {
     // Built first: the service clock runs 600× from the moment serve starts.
