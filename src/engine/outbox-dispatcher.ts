@@ -5,8 +5,8 @@ import { Loop } from './loop.ts';
 import type { Db } from '../store/db.ts';
 import {
   leaseDue,
-  markDelivered,
-  markFailed,
+  recordTries,
+  type TryOutcome,
   nextOutboxDue,
   type LeasedMessage,
 } from '../store/outbox.ts';
@@ -114,6 +114,7 @@ export class OutboxDispatcher {
       }
       return p;
     };
+    const outcomes: TryOutcome[] = [];
     await Promise.all(
       leased.map(async (m) => {
         const ctx = await ctxOf(m.tenantId);
@@ -129,10 +130,12 @@ export class OutboxDispatcher {
         });
         if (r.ok) {
           this.delivered++;
-          await markDelivered(db, m.id, r.status, done);
+          outcomes.push({ id: m.id, delivered: true, status: r.status, at: done });
         } else {
           const giveUp = r.permanent || m.tries >= ctx.maxTries;
-          await markFailed(db, m.id, {
+          outcomes.push({
+            id: m.id,
+            delivered: false,
             status: r.status,
             error: r.error ?? 'failed',
             nextAt: giveUp ? null : new Date(done.getTime() + backoffMs(m.tries)),
@@ -142,6 +145,8 @@ export class OutboxDispatcher {
         }
       }),
     );
+    // One statement for the whole round (the leases hold the rows until then).
+    await recordTries(db, outcomes);
     const nowMs = scheduler.now().getTime();
     if (leased.length === this.#o.batch) return nowMs;
     const due = await nextOutboxDue(db);

@@ -100,44 +100,37 @@ export async function leaseDue(
   }));
 }
 
-export async function markDelivered(
-  db: Db,
-  id: number,
-  status: number | null,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({
-      state: 'delivered',
-      delivered_at: at,
-      last_status: status,
-      last_error: null,
-      lease_owner: null,
-      lease_expires_at: null,
-    })
-    .where('id', '=', id)
-    .execute();
-}
+/** The outcome of one try, for `recordTries`. */
+export type TryOutcome =
+  | { id: number; delivered: true; status: number | null; at: Date }
+  | { id: number; delivered: false; status: number | null; error: string; nextAt: Date | null };
 
-/** A failed try: due again at `nextAt`, or `failed` for good when `nextAt` is null. */
-export async function markFailed(
-  db: Db,
-  id: number,
-  f: { status: number | null; error: string; nextAt: Date | null },
-): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({
-      state: f.nextAt ? 'pending' : 'failed',
-      next_at: f.nextAt ?? sql`next_at`,
-      last_status: f.status,
-      last_error: f.error.slice(0, 500),
-      lease_owner: null,
-      lease_expires_at: null,
-    })
-    .where('id', '=', id)
-    .execute();
+/**
+ * The outcomes of a round's tries (delivered, or due again / given up) in one statement: a
+ * dispatcher retrying a dead receiver must not queue one update per message on the connections
+ * the dialer also needs. Rows are updated in id order.
+ */
+export async function recordTries(db: Db, tries: readonly TryOutcome[]): Promise<void> {
+  if (tries.length === 0) return;
+  const sorted = [...tries].sort((a, b) => a.id - b.id);
+  const ids = sorted.map((t) => t.id);
+  const delivered = sorted.map((t) => t.delivered);
+  const at = sorted.map((t) => (t.delivered ? t.at.toISOString() : null));
+  const status = sorted.map((t) => t.status);
+  const error = sorted.map((t) => (t.delivered ? null : t.error.slice(0, 500)));
+  const nextAt = sorted.map((t) => (!t.delivered && t.nextAt ? t.nextAt.toISOString() : null));
+  await sql`
+    update outbox o set
+      state = case when v.delivered then 'delivered' when v.next_at is null then 'failed' else 'pending' end,
+      delivered_at = case when v.delivered then v.at else o.delivered_at end,
+      next_at = coalesce(v.next_at, o.next_at),
+      last_status = v.status,
+      last_error = v.error,
+      lease_owner = null,
+      lease_expires_at = null
+    from unnest(${ids}::bigint[], ${delivered}::boolean[], ${at}::timestamptz[], ${status}::int[],
+                ${error}::text[], ${nextAt}::timestamptz[]) as v(id, delivered, at, status, error, next_at)
+    where o.id = v.id`.execute(db);
 }
 
 export async function nextOutboxDue(db: Db): Promise<Date | null> {
