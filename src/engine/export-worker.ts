@@ -23,7 +23,10 @@ import { audit } from '../store/audit.ts';
 import type { Db } from '../store/db.ts';
 import {
   completeExport,
+  expiredExports,
   failExport,
+  markExportExpired,
+  nextExportExpiry,
   leaseExport,
   releaseExport,
   renewExportLease,
@@ -51,7 +54,11 @@ export interface ExportWorkerOptions {
   idleMs?: number;
   /** Tries of one export (counted at lease) before it is failed. */
   maxTries?: number;
+  /** How long a finished export's file is kept (default 7 days); then it is removed. */
+  retentionMs?: number;
 }
+
+export const DEFAULT_EXPORT_RETENTION_MS = 7 * 86_400_000;
 
 export const exportsDir = (dataDir: string): string => path.join(dataDir, 'exports');
 
@@ -73,7 +80,14 @@ export class ExportWorker {
   done = 0;
 
   constructor(o: ExportWorkerOptions) {
-    this.#o = { batch: 1000, leaseMs: 120_000, idleMs: 2000, maxTries: 3, ...o };
+    this.#o = {
+      batch: 1000,
+      leaseMs: 120_000,
+      idleMs: 2000,
+      maxTries: 3,
+      retentionMs: DEFAULT_EXPORT_RETENTION_MS,
+      ...o,
+    };
     this.#loop = new Loop({
       scheduler: o.scheduler,
       tick: () => this.tick(),
@@ -99,17 +113,22 @@ export class ExportWorker {
     this.#loop.wakeAt(at);
   }
 
-  /** Writes at most one export; returns when the next round is wanted. */
+  /** Removes expired files, writes at most one export; returns when the next round is wanted. */
   async tick(): Promise<number> {
     const { db, scheduler, leaseMs, owner } = this.#o;
     const now = scheduler.now();
+    await this.#expire(now);
     const job = await leaseExport(db, {
       owner,
       now,
       until: new Date(now.getTime() + leaseMs),
       maxTries: this.#o.maxTries,
     });
-    if (!job) return scheduler.now().getTime() + this.#o.idleMs;
+    if (!job) {
+      const idle = scheduler.now().getTime() + this.#o.idleMs;
+      const expiry = await nextExportExpiry(db);
+      return expiry ? Math.min(idle, Math.max(expiry.getTime(), now.getTime() + 1)) : idle;
+    }
     await this.#run(job, this.#abort.signal);
     // Another may be queued behind this one.
     return scheduler.now().getTime();
@@ -127,7 +146,17 @@ export class ExportWorker {
       const bytes = fs.statSync(part).size;
       fs.renameSync(part, file);
       const at = scheduler.now();
-      if (!(await completeExport(db, { ...key, rowCount: rows, filePath: file, bytes, at }))) {
+      const expiresAt = new Date(at.getTime() + this.#o.retentionMs);
+      if (
+        !(await completeExport(db, {
+          ...key,
+          rowCount: rows,
+          filePath: file,
+          bytes,
+          at,
+          expiresAt,
+        }))
+      ) {
         this.#o.logger?.warn(
           { exportId: job.id },
           'export lease lost; its file is left to the new owner',
@@ -162,6 +191,21 @@ export class ExportWorker {
         error: err instanceof ExportFailure ? err.message : 'the file could not be written',
         at: scheduler.now(),
       });
+    }
+  }
+
+  /**
+   * Removes the files of exports past their retention and marks them `expired`. Any worker may do
+   * it: removing an already removed file is harmless, and the mark is idempotent.
+   */
+  async #expire(now: Date): Promise<void> {
+    const { db } = this.#o;
+    for (const e of await expiredExports(db, now, 100)) {
+      // Only files this service wrote, in its export directory.
+      if (e.filePath && path.dirname(path.resolve(e.filePath)) === path.resolve(this.#o.dir))
+        fs.rmSync(e.filePath, { force: true });
+      await markExportExpired(db, e.tenantId, e.id);
+      this.#o.logger?.info({ exportId: e.id }, 'export file expired and removed');
     }
   }
 

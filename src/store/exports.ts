@@ -3,7 +3,7 @@ import type { Db } from './db.ts';
 import type { ResultFilter } from './results.ts';
 
 export type ExportFormat = 'csv' | 'xlsx';
-export type ExportState = 'queued' | 'running' | 'done' | 'failed';
+export type ExportState = 'queued' | 'running' | 'done' | 'failed' | 'expired';
 
 /** An export job and, once done, its file. */
 export interface ExportRow {
@@ -23,6 +23,8 @@ export interface ExportRow {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When a done export's file is removed (then `expired`). */
+  expiresAt: Date | null;
 }
 
 const cols = [
@@ -42,6 +44,7 @@ const cols = [
   'created_at',
   'started_at',
   'finished_at',
+  'expires_at',
 ] as const;
 
 type Raw = {
@@ -61,6 +64,7 @@ type Raw = {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  expires_at: Date | null;
 };
 
 const toRow = (r: Raw): ExportRow => ({
@@ -80,6 +84,7 @@ const toRow = (r: Raw): ExportRow => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  expiresAt: r.expires_at,
 });
 
 export async function insertExport(
@@ -114,6 +119,7 @@ export async function insertExport(
       created_at: e.now,
       started_at: null,
       finished_at: null,
+      expires_at: null,
     })
     .returning(cols)
     .executeTakeFirstOrThrow();
@@ -252,6 +258,7 @@ export async function completeExport(
     filePath: string;
     bytes: number;
     at: Date;
+    expiresAt: Date;
   },
 ): Promise<boolean> {
   const r = await db
@@ -265,6 +272,7 @@ export async function completeExport(
       lease_owner: null,
       lease_expires_at: null,
       finished_at: e.at,
+      expires_at: e.expiresAt,
     })
     .where('tenant_id', '=', e.tenantId)
     .where('id', '=', e.id)
@@ -310,4 +318,42 @@ export async function releaseExport(
     .where('id', '=', e.id)
     .where('lease_owner', '=', e.owner)
     .execute();
+}
+
+/** Done exports whose file expired by `now`, oldest first. */
+export async function expiredExports(
+  db: Db,
+  now: Date,
+  limit: number,
+): Promise<{ tenantId: string; id: string; filePath: string | null }[]> {
+  const rows = await db
+    .selectFrom('exports')
+    .select(['tenant_id', 'id', 'file_path'])
+    .where('state', '=', 'done')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, filePath: r.file_path }));
+}
+
+/** Marks an export whose file was removed as `expired`. */
+export async function markExportExpired(db: Db, tenantId: string, id: string): Promise<void> {
+  await db
+    .updateTable('exports')
+    .set({ state: 'expired', file_path: null })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('state', '=', 'done')
+    .execute();
+}
+
+/** When the next done export expires (the worker wakes then). */
+export async function nextExportExpiry(db: Db): Promise<Date | null> {
+  const r = await db
+    .selectFrom('exports')
+    .select((e) => e.fn.min('expires_at').as('d'))
+    .where('state', '=', 'done')
+    .executeTakeFirst();
+  return (r?.d as Date | null | undefined) ?? null;
 }

@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-outbox.ts';
 import * as m0004 from './migrations/0004-exports.ts';
 import * as m0005 from './migrations/0005-leases.ts';
 import * as m0006 from './migrations/0006-prepare-gen.ts';
+import * as m0007 from './migrations/0007-export-retention.ts';
 
 /** Migrations are listed here in order; each file exports `up`. They run on every start. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-exports': m0004,
   '0005-leases': m0005,
   '0006-prepare-gen': m0006,
+  '0007-export-retention': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

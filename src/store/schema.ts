@@ -193,6 +193,7 @@ export interface ExportsTable {
   created_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  expires_at: Timestamp | null;
 }
 
 export interface Database {

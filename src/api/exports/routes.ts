@@ -27,7 +27,7 @@ const ExportParams = Type.Object({
   exportId: Type.String(),
 });
 const tags = ['exports'];
-const STATES = ['queued', 'running', 'done', 'failed'] as const;
+const STATES = ['queued', 'running', 'done', 'failed', 'expired'] as const;
 
 /** Exports of one tenant that may wait or run at once: each one reads the whole task. */
 const MAX_OPEN_PER_TENANT = 10;
@@ -79,6 +79,9 @@ const ExportView = Type.Object({
   error: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'when the file is removed (the export becomes `expired`); null until done',
+  }),
   downloadUrl: Type.Union([Type.String(), Type.Null()]),
 });
 
@@ -102,6 +105,7 @@ function exportView(e: ExportRow, p: Principal): Static<typeof ExportView> {
     error: e.error,
     createdAt: e.createdAt.toISOString(),
     finishedAt: e.finishedAt?.toISOString() ?? null,
+    expiresAt: e.expiresAt?.toISOString() ?? null,
     downloadUrl: e.state === 'done' ? `${base(e.tenantId, e.taskId)}/${e.id}/download` : null,
   };
 }
@@ -269,6 +273,11 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
       const task = assertVisible(await getTask(db, tenantId, taskId), taskId, p);
       const e = await getExport(db, tenantId, taskId, exportId);
       if (!e) throw notFound('export', exportId);
+      if (e.state === 'expired')
+        throw conflict(
+          `export '${exportId}' expired on ${e.expiresAt?.toISOString()} and its file was removed; request a new export`,
+          { state: e.state },
+        );
       if (e.state !== 'done' || !e.filePath)
         throw conflict(`export '${exportId}' is ${e.state}, not done`, { state: e.state });
       if (!e.masked && !maySeePersonalData(p)) {
