@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from 'kysely';
 import type { Db } from './db.ts';
 import type { BlocklistEntry } from '../domain/resources.ts';
 
@@ -101,7 +102,8 @@ export async function blockedAmong(
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('blocklist_id', '=', blocklistId)
-    .where('number', 'in', numbers)
+    // One array parameter, however many numbers (a list of placeholders stops at 65,535).
+    .where(sql<SqlBool>`number = any(${numbers}::text[])`)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
     .execute();
   for (const r of rows) {
