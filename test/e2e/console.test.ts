@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,11 +37,28 @@ describe.skipIf(skip)('the web console in Chromium', () => {
     ? path.join(root, 'docs/screenshots')
     : path.join(tmp, 'screenshots');
 
+  // The task's callback receiver, on loopback: it turns the very first callback away (503).
+  let receiver: Server;
+  let callbackUrl: string;
+  const received: string[] = [];
+
   beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const key = String(req.headers['x-outbound-idempotency-key']);
+        res.statusCode = received.length === 0 && !received.includes(key) ? 503 : 200;
+        received.push(key);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as AddressInfo).port;
+    callbackUrl = `http://127.0.0.1:${port}/outbound/events`;
     // Built first: the service clock runs 600× from the moment serve starts.
     await ensureWebBuilt();
     served = await startServe({ speed: 600, from: '2026-11-23T08:55:00+08:00' });
-    world = await seedWorld(served.url, served.key);
+    world = await seedWorld(served.url, served.key, [`http://127.0.0.1:${port}/`]);
     const b = await launch();
     context = b.context;
     closeBrowser = b.close;
@@ -50,6 +69,7 @@ describe.skipIf(skip)('the web console in Chromium', () => {
   afterAll(async () => {
     await closeBrowser?.();
     await served?.stop();
+    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -107,6 +127,7 @@ describe.skipIf(skip)('the web console in Chromium', () => {
 
     // Step 3: basic information.
     await p.getByTestId('f-name').fill(TASK);
+    await p.getByTestId('f-callback').fill(callbackUrl);
     await choose(p, 'f-flow', /flow-notice|Product notice/);
     await p.getByTestId('f-callers').click();
     await p.getByTestId('caller-add').click();
@@ -231,6 +252,17 @@ describe.skipIf(skip)('the web console in Chromium', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('C-0001');
     expect(text).toContain('C-0020');
+
+    // The delivery log: every callback delivered to the receiver, the one it turned away retried.
+    await p.getByTestId('tab-deliveries').click();
+    await eventually(() => p.getByTestId('delivery-pending').count()).toBe(0);
+    const delivered = p.getByTestId('delivery-delivered');
+    await delivered.first().waitFor();
+    expect(await delivered.count()).toBeGreaterThan(0);
+    expect(await delivered.filter({ hasText: 'C-0001' }).count()).toBeGreaterThan(0);
+    const keys = new Set(received);
+    expect(received.length).toBe(keys.size + 1); // the turned-away one came again, once
+    await shot(p, 'task-deliveries');
 
     // Back in the list: completed tasks can be suspended, not edited until then.
     await p.getByRole('link', { name: 'Call management' }).first().click();

@@ -118,11 +118,28 @@ export interface Explanation {
   rule?: Record<string, unknown>;
 }
 
+/** A callback or SMS in the task's delivery log. */
+export interface Delivery {
+  id: number;
+  kind: 'callback' | 'sms';
+  event: string;
+  attemptId: number | null;
+  sessionId: string | null;
+  target: string;
+  state: 'pending' | 'delivered' | 'failed';
+  tries: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  nextAt: string;
+}
+
 export interface ExportJob {
   id: string;
   taskId: string;
   format: 'csv' | 'xlsx';
-  state: 'queued' | 'running' | 'done' | 'failed';
+  state: 'queued' | 'running' | 'done' | 'failed' | 'expired';
   masked: boolean;
   requestedBy: string;
   rows: number | null;
@@ -130,6 +147,7 @@ export interface ExportJob {
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
+  expiresAt?: string | null;
   downloadUrl: string | null;
 }
 

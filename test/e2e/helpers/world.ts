@@ -23,7 +23,11 @@ async function call(url: string, key: string, method: string, path: string, body
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-export async function seedWorld(url: string, systemKey: string): Promise<World> {
+export async function seedWorld(
+  url: string,
+  systemKey: string,
+  callbackTrustlist: string[] = [],
+): Promise<World> {
   const t = 'acme';
   await call(url, systemKey, 'POST', '/tenants', {
     id: t,
@@ -34,6 +38,7 @@ export async function seedWorld(url: string, systemKey: string): Promise<World> 
       isolation: true,
       attributeFeatures: true,
       numberRules: { defaultCountry: 'CN', minLength: 5, maxLength: 20 },
+      callbackTrustlist,
     },
   });
   const admin = String(

@@ -22,6 +22,7 @@ import type { Attempt, Progress, Task } from '../types.ts';
 import { OpButton } from './TaskList.tsx';
 import { Results } from './TaskResults.tsx';
 import { Exports } from './TaskExports.tsx';
+import { Deliveries } from './TaskDeliveries.tsx';
 import { CallsChart } from './CallsChart.tsx';
 
 const CUSTOMER_STATES = ['ready', 'waiting', 'dialing', 'filtered', 'finished'];
@@ -133,6 +134,9 @@ export function TaskDetails({ taskId }: { taskId: string }) {
           <Tabs.Tab value="exports" data-testid="tab-exports">
             Export
           </Tabs.Tab>
+          <Tabs.Tab value="deliveries" data-testid="tab-deliveries">
+            Callbacks and SMS
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="progress" pt="md">
           {progress && (
@@ -215,6 +219,9 @@ export function TaskDetails({ taskId }: { taskId: string }) {
         </Tabs.Panel>
         <Tabs.Panel value="exports" pt="md">
           {tab === 'exports' && <Exports taskId={taskId} />}
+        </Tabs.Panel>
+        <Tabs.Panel value="deliveries" pt="md">
+          {tab === 'deliveries' && <Deliveries taskId={taskId} zone={t.config.timeZone ?? null} />}
         </Tabs.Panel>
       </Tabs>
     </Stack>

@@ -99,6 +99,11 @@ export function Exports({ taskId }: { taskId: string }) {
                     {e.error}
                   </Text>
                 )}
+                {e.state === 'done' && e.expiresAt && (
+                  <Text size="xs" c="dimmed">
+                    kept until {fmtTime(e.expiresAt)}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>{e.rows ?? '—'}</Table.Td>
               <Table.Td>{fmtBytes(e.bytes)}</Table.Td>
