@@ -145,6 +145,68 @@ describe(`tenant resources (${dbKind})`, () => {
     ).toBe(204);
   });
 
+  it('stores blocklist numbers the way customers’ numbers are stored (E.164 with a default country)', async () => {
+    const cn = await tenantWithKey(t, 'cn-tenant', {
+      numberRules: { defaultCountry: 'CN', minLength: 5, maxLength: 20 },
+    });
+    const blUrl = '/api/v1/tenants/cn-tenant/blocklists';
+    const bad = await t.call(cn, {
+      method: 'POST',
+      url: blUrl,
+      payload: {
+        id: 'bl',
+        entries: [{ number: '13800000099' }, { number: '+8613800000099' }, { number: '12' }],
+      },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([
+      { path: '/entries/1/number', message: "'+8613800000099' is listed twice" },
+      {
+        path: '/entries/2/number',
+        message: "'12' is not a valid phone number for CN; write it with its country code (+…)",
+      },
+    ]);
+    const ok = await t.call(cn, {
+      method: 'POST',
+      url: blUrl,
+      payload: { id: 'bl', entries: [{ number: '13800000099' }, { number: '*99#' }] },
+    });
+    expect(ok.status).toBe(201);
+    const stored = await t.call(cn, { method: 'GET', url: `${blUrl}/bl` });
+    expect(stored.body.entries.map((e: { number: string }) => e.number)).toEqual([
+      '*99#',
+      '+8613800000099',
+    ]);
+    const add = await t.call(cn, {
+      method: 'POST',
+      url: `${blUrl}/bl/entries`,
+      payload: { entries: [{ number: '13900000001' }, { number: '99' }] },
+    });
+    expect([add.status, add.body.errors]).toEqual([
+      422,
+      [
+        {
+          path: '/entries/1/number',
+          message: "'99' is not a valid phone number for CN; write it with its country code (+…)",
+        },
+      ],
+    ]);
+    await t.call(cn, {
+      method: 'POST',
+      url: `${blUrl}/bl/entries`,
+      payload: { entries: [{ number: '13900000001' }] },
+    });
+    // Removed by the number as the administrator writes it.
+    expect(
+      (await t.call(cn, { method: 'DELETE', url: `${blUrl}/bl/entries/13900000001` })).status,
+    ).toBe(204);
+    expect(
+      (await t.call(cn, { method: 'GET', url: `${blUrl}/bl` })).body.entries.map(
+        (e: { number: string }) => e.number,
+      ),
+    ).toEqual(['*99#', '+8613800000099']);
+  });
+
   it('refuses to delete a resource a task uses, naming the task', async () => {
     const task = await t.call(key, {
       method: 'POST',

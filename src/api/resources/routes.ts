@@ -10,7 +10,7 @@ import {
 } from '../../domain/resources.ts';
 import { schemaErrors } from '../../domain/schema-errors.ts';
 import { taskReferences } from '../../domain/task-refs.ts';
-import { AppError, conflict, invalid, notFound } from '../../platform/errors.ts';
+import { AppError, conflict, invalid, notFound, type FieldError } from '../../platform/errors.ts';
 import {
   deleteResource,
   getResource,
@@ -32,6 +32,7 @@ import { getTenant } from '../../store/tenants.ts';
 import { audit } from '../../store/audit.ts';
 import { ouVisible, requireTenant, type Principal } from '../auth.ts';
 import { resourceErrors } from './rules.ts';
+import { blocklistNumber } from '../../domain/blocklist.ts';
 import type { AppDeps } from '../app.ts';
 
 /** URL segment of each kind: callerNumbers → caller-numbers. */
@@ -269,9 +270,16 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
           const { tenantId, id } = req.params;
           const p = requireTenant(req, tenantId, 'admin');
           if (!(await getResource(db, tenantId, kind, id))) throw notFound(label, id);
-          const entries = req.body.entries.map(
-            (e) => Value.Default(BlocklistEntry, e) as BlocklistEntry,
-          );
+          const country = (await getTenant(db, tenantId))?.settings.numberRules?.defaultCountry;
+          const errors: FieldError[] = [];
+          const entries = req.body.entries.map((e, i) => {
+            const entry = Value.Default(BlocklistEntry, structuredClone(e)) as BlocklistEntry;
+            const n = blocklistNumber(entry.number, country);
+            if (n.ok) entry.number = n.number;
+            else errors.push({ path: `/entries/${i}/number`, message: n.message });
+            return entry;
+          });
+          if (errors.length) throw invalid(errors, 'Invalid blocklist entries');
           await upsertBlocklistEntries(db, tenantId, id, entries);
           await audit(db, {
             tenantId,
@@ -298,8 +306,12 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
           },
         },
         async (req, reply) => {
-          const { tenantId, id, number } = req.params;
+          const { tenantId, id } = req.params;
           requireTenant(req, tenantId, 'admin');
+          // The number as it was stored: a national form finds its E.164 entry.
+          const country = (await getTenant(db, tenantId))?.settings.numberRules?.defaultCountry;
+          const n = blocklistNumber(req.params.number, country);
+          const number = n.ok ? n.number : req.params.number;
           if (!(await deleteBlocklistEntry(db, tenantId, id, number)))
             throw notFound('blocklist entry', number);
           return reply.code(204).send();

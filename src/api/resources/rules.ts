@@ -3,6 +3,7 @@ import type { FieldError } from '../../platform/errors.ts';
 import { isResultName, RESULT_NAMES } from '../../domain/result-codes.ts';
 import type { ResourceKind, World } from '../../domain/resources.ts';
 import { validateFlowDocument } from '../../ivr/flow.ts';
+import { blocklistNumber } from '../../domain/blocklist.ts';
 
 /**
  * Rules of a resource document beyond its schema, that need the tenant's other resources.
@@ -50,11 +51,16 @@ export function resourceErrors(
     });
   }
   if (kind === 'blocklists') {
+    // Numbers in the form customers' numbers are stored in (E.164 with a default country); the
+    // document is changed in place, so what is stored and answered is the normalised number.
     const seen = new Set<string>();
     (doc.entries as { number: string }[] | undefined)?.forEach((e, i) => {
-      if (seen.has(e.number))
-        errors.push({ path: `/entries/${i}/number`, message: `'${e.number}' is listed twice` });
-      seen.add(e.number);
+      const n = blocklistNumber(e.number, world.tenant.numberRules?.defaultCountry);
+      if (!n.ok) return void errors.push({ path: `/entries/${i}/number`, message: n.message });
+      if (seen.has(n.number))
+        errors.push({ path: `/entries/${i}/number`, message: `'${n.number}' is listed twice` });
+      seen.add(n.number);
+      e.number = n.number;
     });
   }
   return errors;
