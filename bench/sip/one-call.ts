@@ -1,6 +1,7 @@
 /**
  * One real call through the sip adapter: `npx tsx bench/sip/one-call.ts --trunk 127.0.0.2:5060
- * --to 1000 [--from 862188880001] [--flow flow.json] [--bind 127.0.0.1] [--user u --password p]`.
+ * --to 1000 [--from 862188880001] [--flow flow.json] [--bind 127.0.0.1] [--user u --password p]
+ * [--tcp]`.
  * Prints the answer time and the call's end (result, digits, detail) as JSON.
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const { values: a } = parseArgs({
     password: { type: 'string' },
     ring: { type: 'string', default: '20' },
     hold: { type: 'string', default: '2' },
+    tcp: { type: 'boolean', default: false },
   },
 });
 const [host, port] = a.trunk!.split(':');
@@ -32,7 +34,7 @@ if (errors.length) {
 const tel = new SipTelephony({
   scheduler: new RealScheduler((e) => console.error(e)),
   config: {
-    trunk: { host: host!, port: Number(port ?? 5060) },
+    trunk: { host: host!, port: Number(port ?? 5060), transport: a.tcp ? 'tcp' : 'udp' },
     bind: { address: a.bind! },
     media: { address: a.bind! },
     holdSec: Number(a.hold),

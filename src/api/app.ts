@@ -8,6 +8,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Resolver } from '../notify/callback-target.ts';
 import type { Metrics } from '../platform/metrics.ts';
+import type { FieldError } from '../platform/errors.ts';
+import type { FlowDocument } from '../ivr/flow.ts';
 import { authenticate } from './auth.ts';
 import { AppError } from '../platform/errors.ts';
 import { registerErrorHandler } from './problem.ts';
@@ -31,6 +33,11 @@ export interface AppDeps {
   resolve?: Resolver;
   /** Served at /metrics (Prometheus text format) when given. */
   metrics?: Metrics;
+  /**
+   * Converts and caches the prompts of a flow document as it is published (the sip adapter's
+   * prompt store); its errors refuse the publication. Absent: prompts are not prepared (sim).
+   */
+  preparePrompts?: (doc: FlowDocument) => Promise<FieldError[]>;
 }
 
 export type App = FastifyInstance;

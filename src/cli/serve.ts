@@ -10,7 +10,7 @@ import { createApiKey } from '../api/auth.ts';
 import { SimTelephony } from '../telephony/sim/adapter.ts';
 import { NetworkRules } from '../telephony/sim/network.ts';
 import { schemaErrors } from '../domain/schema-errors.ts';
-import { SipTelephony } from '../telephony/sip/adapter.ts';
+import { promptStoreFor, SipTelephony } from '../telephony/sip/adapter.ts';
 import type { SipConfig } from '../telephony/sip/config.ts';
 import type { Telephony } from '../telephony/port.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
@@ -95,9 +95,24 @@ export async function serve(
     dialer.start();
     logger.info({ engineId, telephony: config.telephony }, 'engine started');
   }
+  // On a SIP trunk, publishing a flow converts its prompts into the cache calls read from (the
+  // engine's own store when it runs in this process; else one on the same cache directory).
+  const prompts =
+    role === 'engine' || config.telephony !== 'sip'
+      ? undefined
+      : telephony instanceof SipTelephony
+        ? telephony.prompts
+        : promptStoreFor(sipConfigOf(config));
   const app =
     role !== 'engine'
-      ? await buildApp({ db: store.db, clock: scheduler, cipher, logger, metrics })
+      ? await buildApp({
+          db: store.db,
+          clock: scheduler,
+          cipher,
+          logger,
+          metrics,
+          ...(prompts ? { preparePrompts: (doc) => prompts.prepare(doc) } : {}),
+        })
       : undefined;
   // An engine-only process still answers /health and /metrics on its port.
   const probe =
@@ -144,6 +159,14 @@ export async function serve(
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
+function sipConfigOf(config: Config): SipConfig {
+  if (!config.sipConfigFile)
+    throw new Error(
+      'OUTBOUND_TELEPHONY=sip needs OUTBOUND_SIP_CONFIG (a JSON file, see docs/sip.md)',
+    );
+  return JSON.parse(fs.readFileSync(config.sipConfigFile, 'utf8')) as SipConfig;
+}
+
 /** The telephony adapter the configuration names: the sim network, or a SIP trunk. */
 async function telephonyFor(
   config: Config,
@@ -161,13 +184,8 @@ async function telephonyFor(
     }
     return new SimTelephony(scheduler, rules as NetworkRules);
   }
-  if (!config.sipConfigFile)
-    throw new Error(
-      'OUTBOUND_TELEPHONY=sip needs OUTBOUND_SIP_CONFIG (a JSON file, see docs/sip.md)',
-    );
-  const sipConfig = JSON.parse(fs.readFileSync(config.sipConfigFile, 'utf8')) as SipConfig;
   const sip = new SipTelephony({
-    config: sipConfig,
+    config: sipConfigOf(config),
     scheduler,
     logger: logger.child({ telephony: 'sip' }),
   });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +31,17 @@ export function scenario(name: string, fill: Record<string, string | number> = {
   return out;
 }
 
-/** A UDP port free on `host` right now (bound, read, released). */
-export async function freePort(host = PEER): Promise<number> {
+export type Transport = 'udp' | 'tcp';
+
+/** A UDP (or TCP) port free on `host` right now (bound, read, released). */
+export async function freePort(host = PEER, transport: Transport = 'udp'): Promise<number> {
+  if (transport === 'tcp') {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, host, r));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    return port;
+  }
   const s = createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, host, r));
   const port = s.address().port;
@@ -39,7 +49,15 @@ export async function freePort(host = PEER): Promise<number> {
   return port;
 }
 
-async function bound(host: string, port: number): Promise<boolean> {
+/** True once something (sipp) holds the port: binding it ourselves fails. */
+async function bound(host: string, port: number, transport: Transport): Promise<boolean> {
+  if (transport === 'tcp') {
+    const srv = createServer();
+    return new Promise((resolve) => {
+      srv.once('error', () => resolve(true));
+      srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(false)));
+    });
+  }
   const s = createSocket('udp4');
   return new Promise((resolve) => {
     s.once('error', () => resolve(true));
@@ -56,13 +74,17 @@ export interface Sipp {
   kill(): void;
 }
 
-/** Starts sipp as a UAS for one call and resolves once its SIP port is bound. */
+/**
+ * Starts sipp as a UAS for one call and resolves once its SIP port is bound. `transport: 'tcp'`
+ * runs sipp in its TCP mode with one socket (`-t t1`): it listens and answers on our connection.
+ */
 export async function startSipp(
   name: string,
   keys: Record<string, string | number> = {},
-  opts: { fill?: Record<string, string | number>; extra?: string[] } = {},
+  opts: { fill?: Record<string, string | number>; extra?: string[]; transport?: Transport } = {},
 ): Promise<Sipp> {
-  const port = await freePort();
+  const transport = opts.transport ?? 'udp';
+  const port = await freePort(PEER, transport);
   const mediaPort = await freePort();
   const args = [
     '-sf',
@@ -81,6 +103,7 @@ export async function startSipp(
     '20s',
     '-timeout_error',
     '-nostdin',
+    ...(transport === 'tcp' ? ['-t', 't1'] : []),
   ];
   for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
   const proc = spawn('sipp', [...args, ...(opts.extra ?? [])], {
@@ -91,7 +114,7 @@ export async function startSipp(
   proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
   const exit = new Promise<number>((r) => proc.on('exit', (code) => r(code ?? -1)));
   const deadline = Date.now() + 5000;
-  while (!(await bound(PEER, port))) {
+  while (!(await bound(PEER, port, transport))) {
     if (Date.now() > deadline || proc.exitCode !== null)
       throw new Error(`sipp did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -102,11 +125,12 @@ export async function startSipp(
 export async function adapter(
   trunkPort: number,
   config: Partial<SipConfig> = {},
+  transport: Transport = 'udp',
 ): Promise<SipTelephony> {
   const tel = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
     config: {
-      trunk: { host: PEER, port: trunkPort },
+      trunk: { host: PEER, port: trunkPort, transport },
       bind: { address: '127.0.0.1' },
       media: { address: '127.0.0.1' },
       timers: { t1Ms: 50 },

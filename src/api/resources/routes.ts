@@ -33,6 +33,7 @@ import { audit } from '../../store/audit.ts';
 import { ouVisible, requireTenant, type Principal } from '../auth.ts';
 import { resourceErrors } from './rules.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
+import { isEmptyFlow, type FlowDocument } from '../../ivr/flow.ts';
 import type { AppDeps } from '../app.ts';
 
 /** URL segment of each kind: callerNumbers → caller-numbers. */
@@ -48,7 +49,22 @@ const Page = Type.Object({
  * CRUD for every resource kind a task refers to (product.md Appendix C), one generic plugin:
  * the kinds differ only in their schema, their id field and a few cross-resource rules.
  */
-export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, clock }) => {
+export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
+  app,
+  { db, clock, preparePrompts },
+) => {
+  /** Publication converts the flow's prompts (sip): a prompt that cannot be played refuses it. */
+  async function preparedForPublish(label: string, doc: Record<string, unknown>): Promise<void> {
+    const flow = (doc.document ?? {}) as Record<string, unknown>;
+    if (!preparePrompts || doc.status !== 'published' || isEmptyFlow(flow)) return;
+    const errors = await preparePrompts(flow as unknown as FlowDocument);
+    if (errors.length)
+      throw invalid(
+        errors.map((e) => ({ path: `/document${e.path}`, message: e.message })),
+        `Prompts of the ${label} cannot be played`,
+      );
+  }
+
   for (const kind of RESOURCE_KIND_NAMES) {
     const { schema, idField, label } = RESOURCE_KINDS[kind] as {
       schema: TObject;
@@ -71,6 +87,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       if (errors.length === 0)
         errors.push(...resourceErrors(kind, doc, await loadWorld(db, tenantId, tenant.settings)));
       if (errors.length) throw invalid(errors, `Invalid ${label}`);
+      if (kind === 'flows' || kind === 'robots') await preparedForPublish(label, doc);
       if (kind === 'callerNumbers' || kind === 'attributes' || kind === 'resultDefinitions')
         doc.id = idOf(doc);
       return doc;
@@ -238,6 +255,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
             const row = await getResource(db, tenantId, kind, id);
             if (!row) throw notFound(label, id);
             const doc = { ...row.doc, status };
+            await preparedForPublish(label, doc);
             const now = clock.now();
             await replaceResource(db, tenantId, kind, { id, ouId: row.ouId, doc, now });
             await audit(db, {

@@ -3,12 +3,25 @@
  * Every field but `trunk.host` and the bind/media addresses has a default.
  */
 export interface SipConfig {
-  /** Where every request goes (the trunk is our outbound proxy). */
-  trunk: { host: string; port?: number; transport?: 'udp' };
+  /**
+   * Where every request goes (the trunk is our outbound proxy). `transport` (default udp): tcp
+   * opens one connection to the trunk, reopened when it drops, and listens on `bind` for the
+   * trunk's own connections.
+   */
+  trunk: {
+    host: string;
+    port?: number;
+    transport?: 'udp' | 'tcp';
+    /**
+     * The trunk's calls-per-second limit: INVITEs beyond it wait (in 10 ms slots) instead of
+     * leaving in one burst. Default: no limit.
+     */
+    maxCallsPerSec?: number;
+  };
   /** Host part of From, To, P-Asserted-Identity and the Request-URI (default: trunk host). */
   domain?: string;
   credentials?: { username: string; password: string };
-  /** Our SIP socket; port 0 or absent: any free port. */
+  /** Our SIP socket (UDP) or listener (TCP); port 0 or absent: any free port. */
   bind: { address: string; port?: number };
   /** Address RTP binds to and advertises in SDP; ports from [portMin, portMax] or any free one. */
   media: { address: string; advertise?: string; portMin?: number; portMax?: number };

@@ -18,6 +18,7 @@ export class Dialog {
   readonly callId: string;
   readonly localTag: string;
   readonly local: Endpoint;
+  readonly transport: 'UDP' | 'TCP';
   readonly fromValue: string;
   toValue: string;
   remoteTarget: string;
@@ -30,6 +31,8 @@ export class Dialog {
     callId: string;
     localTag: string;
     local: Endpoint;
+    /** Default UDP. */
+    transport?: 'UDP' | 'TCP';
     from: string;
     to: string;
     requestUri: string;
@@ -37,6 +40,7 @@ export class Dialog {
     this.callId = o.callId;
     this.localTag = o.localTag;
     this.local = o.local;
+    this.transport = o.transport ?? 'UDP';
     this.fromValue = `<${o.from}>;tag=${o.localTag}`;
     this.toValue = `<${o.to}>`;
     this.remoteTarget = o.requestUri;
@@ -48,12 +52,15 @@ export class Dialog {
 
   via(): string {
     const h = this.local.host.includes(':') ? `[${this.local.host}]` : this.local.host;
-    return `SIP/2.0/UDP ${h}:${this.local.port};branch=${newBranch()};rport`;
+    // rport (RFC 3581) is for UDP: on TCP responses come back on the request's connection.
+    const rport = this.transport === 'UDP' ? ';rport' : '';
+    return `SIP/2.0/${this.transport} ${h}:${this.local.port};branch=${newBranch()}${rport}`;
   }
 
   contact(): string {
     const h = this.local.host.includes(':') ? `[${this.local.host}]` : this.local.host;
-    return `<sip:outbound@${h}:${this.local.port}>`;
+    const t = this.transport === 'UDP' ? '' : `;transport=${this.transport.toLowerCase()}`;
+    return `<sip:outbound@${h}:${this.local.port}${t}>`;
   }
 
   request(

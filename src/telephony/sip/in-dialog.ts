@@ -1,4 +1,4 @@
-import type { SipCall } from './adapter.ts';
+import type { SipCall } from './call.ts';
 import { header, responseTo, type SipRequest } from './message.ts';
 import { newTag, type Endpoint, type SipStack } from './stack.ts';
 

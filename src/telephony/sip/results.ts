@@ -1,4 +1,6 @@
 import type { ResultName } from '../../domain/result-codes.ts';
+import type { CallEnd } from '../port.ts';
+import type { SipResponse } from './message.ts';
 
 /**
  * A final SIP response to our INVITE → the attempt's result (product.md §6). 401/407 never get
@@ -27,4 +29,24 @@ export function resultOfStatus(status: number): ResultName {
     default:
       return 'system_error';
   }
+}
+
+/** 401 and 407: the trunk wants credentials. */
+export const isChallenge = (status: number) => status === 401 || status === 407;
+
+/**
+ * How a call that got a non-2xx final response ends: its result, and the status and reason in the
+ * detail (a challenge still refused after our credentials says so).
+ */
+export function endOfFinal(res: SipResponse, authTried: boolean, at: Date): CallEnd {
+  const challenged = isChallenge(res.status);
+  return {
+    result: challenged ? 'system_error' : resultOfStatus(res.status),
+    at,
+    detail: {
+      sip: res.status,
+      reason: res.reason,
+      ...(authTried && challenged ? { error: 'authentication failed' } : {}),
+    },
+  };
 }

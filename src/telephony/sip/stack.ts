@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import type { Scheduler, Timer } from '../../platform/scheduler.ts';
 import {
   header,
@@ -13,17 +12,19 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message.ts';
+import { TcpTransport } from './tcp.ts';
+import { UdpTransport, type Endpoint, type Transport } from './transport.ts';
+
+export type { Endpoint } from './transport.ts';
 
 /**
- * Our own SIP transaction layer over UDP (RFC 3261 §17), on the injected scheduler: client INVITE
- * (Timers A, B, D; ACK of non-2xx in the transaction) and non-INVITE transactions (Timers E, F, K),
- * and a server side that answers retransmitted requests with the cached response (Timer J).
+ * Our own SIP transaction layer (RFC 3261 §17) over UDP or TCP, on the injected scheduler: client
+ * INVITE (Timers A, B, D; ACK of non-2xx in the transaction) and non-INVITE transactions (Timers
+ * E, F, K), and a server side that answers retransmitted requests with the cached response
+ * (Timer J). On TCP (reliable) nothing is retransmitted and D, K, J are zero, but Timers B and F
+ * still bound a transaction, and a connection that drops fails the transactions sent on it.
  * Why not the npm `sip` package: see docs/sip.md.
  */
-export interface Endpoint {
-  host: string;
-  port: number;
-}
 
 export interface ClientHandlers {
   provisional?(res: SipResponse): void;
@@ -31,11 +32,15 @@ export interface ClientHandlers {
   final(res: SipResponse): void;
   /** Timer B or F: nothing final came. */
   timeout(): void;
+  /** TCP: the connection the request went on closed (or never opened) before a final response. */
+  transportError?(err: unknown): void;
 }
 
 export interface StackOptions {
   sched: Scheduler;
   bindAddress: string;
+  /** Default udp. */
+  transport?: 'udp' | 'tcp';
   /** 0: any free port. */
   bindPort?: number;
   /** Receive/send socket buffers. The kernel default drops packets at a few thousand calls/s. */
@@ -46,6 +51,8 @@ export interface StackOptions {
   /** Requests that are not retransmissions of one we answered already. */
   onRequest(req: SipRequest, from: Endpoint): void;
   onError?(err: unknown): void;
+  /** TCP: a connection we opened to `dest` dropped (its transactions have failed already). */
+  onConnectionLost?(dest: Endpoint, err: unknown): void;
 }
 
 interface ClientTxn {
@@ -54,6 +61,8 @@ interface ClientTxn {
   req: SipRequest;
   bytes: Buffer;
   dest: Endpoint;
+  /** The connection it went on (TCP). */
+  conn: object | undefined;
   h: ClientHandlers;
   state: 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
   retransmit?: Timer;
@@ -71,28 +80,40 @@ export function newTag(): string {
 }
 
 export class SipStack {
-  readonly #o: Required<Omit<StackOptions, 'onError' | 'bindPort' | 'socketBufferBytes'>> &
+  readonly #o: Required<
+    Pick<StackOptions, 'sched' | 'bindAddress' | 'onRequest' | 't1Ms' | 't2Ms' | 't4Ms'>
+  > &
     StackOptions;
-  #socket: Socket | undefined;
+  readonly transport: Transport;
   readonly #clients = new Map<string, ClientTxn>();
   readonly #served = new Map<string, { res: Buffer | undefined; timer: Timer }>();
-  #local: Endpoint = { host: '', port: 0 };
-  /** Datagrams that did not parse; counted, not thrown. */
+  /** Messages that did not parse; counted, not thrown. */
   badMessages = 0;
 
   constructor(o: StackOptions) {
     this.#o = { t1Ms: 500, t2Ms: 4000, t4Ms: 5000, ...o };
+    const events = {
+      message: (buf: Buffer, from: Endpoint) => this.#receive(buf, from),
+      error: (err: unknown) => this.#o.onError?.(err),
+      lost: (conn: object, dest: Endpoint, err?: unknown) => this.#lost(conn, dest, err),
+    };
+    const bind = { bindAddress: o.bindAddress, ...(o.bindPort ? { bindPort: o.bindPort } : {}) };
+    this.transport =
+      o.transport === 'tcp'
+        ? new TcpTransport(bind, events)
+        : new UdpTransport(
+            { ...bind, ...(o.socketBufferBytes ? { socketBufferBytes: o.socketBufferBytes } : {}) },
+            events,
+          );
   }
 
   get local(): Endpoint {
-    return this.#local;
+    return this.transport.local;
   }
 
-  /** The socket buffer sizes the kernel granted (it caps them at net.core.rmem_max/wmem_max). */
+  /** UDP: the socket buffer sizes the kernel granted (it caps them at net.core.rmem_max). */
   socketBuffers(): { recv: number; send: number } | undefined {
-    return this.#socket
-      ? { recv: this.#socket.getRecvBufferSize(), send: this.#socket.getSendBufferSize() }
-      : undefined;
+    return this.transport instanceof UdpTransport ? this.transport.socketBuffers() : undefined;
   }
 
   get t1(): number {
@@ -100,43 +121,19 @@ export class SipStack {
   }
 
   async start(): Promise<void> {
-    const size = this.#o.socketBufferBytes ?? 4 * 1024 * 1024;
-    const s = createSocket({
-      type: this.#o.bindAddress.includes(':') ? 'udp6' : 'udp4',
-      recvBufferSize: size,
-      sendBufferSize: size,
-    });
-    // An unhandled 'error' event would kill the process.
-    s.on('error', (err) => this.#o.onError?.(err));
-    s.on('message', (buf, rinfo) => this.#receive(buf, { host: rinfo.address, port: rinfo.port }));
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind({ address: this.#o.bindAddress, port: this.#o.bindPort ?? 0, exclusive: true }, () => {
-        s.off('error', reject);
-        resolve();
-      });
-    });
-    this.#socket = s;
-    const a = s.address();
-    this.#local = { host: a.address, port: a.port };
+    await this.transport.start();
   }
 
   async close(): Promise<void> {
     for (const t of this.#clients.values()) this.#terminate(t);
     for (const s of this.#served.values()) s.timer.cancel();
     this.#served.clear();
-    const s = this.#socket;
-    this.#socket = undefined;
-    if (s) await new Promise<void>((r) => s.close(() => r()));
+    await this.transport.close();
   }
 
   /** Sends without a transaction (ACK of a 2xx, responses). */
   send(m: SipMessage | Buffer, dest: Endpoint): void {
-    const bytes = Buffer.isBuffer(m) ? m : serialize(m);
-    if (!this.#socket) return;
-    this.#socket.send(bytes, dest.port, dest.host, (err) => {
-      if (err) this.#o.onError?.(err);
-    });
+    this.transport.send(Buffer.isBuffer(m) ? m : serialize(m), dest);
   }
 
   /** Starts a client transaction; `req` must carry its top Via with a fresh branch. */
@@ -149,13 +146,15 @@ export class SipStack {
       req,
       bytes: serialize(req),
       dest,
+      conn: undefined,
       h,
       state: 'calling',
       interval: this.#o.t1Ms,
     };
     this.#clients.set(t.key, t);
-    this.send(t.bytes, dest);
-    this.#armRetransmit(t);
+    t.conn = this.transport.send(t.bytes, dest);
+    // Timers A and E are for unreliable transports only (§17.1.1.2, §17.1.2.2).
+    if (!this.transport.reliable) this.#armRetransmit(t);
     // Timer B (INVITE) stops mattering once a provisional came: a ringing call may last minutes;
     // the TU's own Timer C (maxRingSec, the CANCEL guard) bounds it. Timer F runs in both states.
     t.timeout = this.#after(64 * this.#o.t1Ms, () => {
@@ -172,9 +171,10 @@ export class SipStack {
     };
   }
 
-  /** Answers a request and keeps the response for its retransmissions (Timer J / H). */
+  /** Answers a request and keeps the response for its retransmissions (Timer J; UDP only). */
   respond(req: SipRequest, res: SipResponse, to: Endpoint): void {
     const bytes = serialize(res);
+    if (this.transport.reliable) return this.send(bytes, to);
     const key = this.#serverKey(req);
     const prior = this.#served.get(key);
     prior?.timer.cancel();
@@ -202,6 +202,17 @@ export class SipStack {
       t.interval = t.invite ? t.interval * 2 : Math.min(t.interval * 2, this.#o.t2Ms);
       this.#armRetransmit(t);
     });
+  }
+
+  /** A connection dropped: what was sent on it and still awaits a final response has failed. */
+  #lost(conn: object, dest: Endpoint, err: unknown): void {
+    for (const t of [...this.#clients.values()]) {
+      if (t.conn !== conn || (t.state !== 'calling' && t.state !== 'proceeding')) continue;
+      this.#terminate(t);
+      if (t.h.transportError) t.h.transportError(err);
+      else t.h.timeout();
+    }
+    this.#o.onConnectionLost?.(dest, err);
   }
 
   #terminate(t: ClientTxn): void {
@@ -273,11 +284,17 @@ export class SipStack {
       this.send(ackFor(t.req, res), t.dest);
       if (t.state === 'completed') return; // a retransmitted final: ACKed again, reported once
     } else if (t.state === 'completed') return;
-    t.state = 'completed';
     t.retransmit?.cancel();
     t.timeout?.cancel();
-    // Timer D (INVITE, 64·T1 = 32 s on UDP) / Timer K (T4): absorb retransmitted finals.
-    t.timeout = this.#after(t.invite ? 64 * this.#o.t1Ms : this.#o.t4Ms, () => this.#terminate(t));
+    if (this.transport.reliable) {
+      this.#terminate(t); // Timers D and K are zero on a reliable transport
+    } else {
+      t.state = 'completed';
+      // Timer D (INVITE, 64·T1 = 32 s on UDP) / Timer K (T4): absorb retransmitted finals.
+      t.timeout = this.#after(t.invite ? 64 * this.#o.t1Ms : this.#o.t4Ms, () =>
+        this.#terminate(t),
+      );
+    }
     t.h.final(res);
   }
 }
