@@ -5,7 +5,7 @@ import { loadConfig } from './platform/config.ts';
 const USAGE = `usage: outbound <command> [options]
 
 commands:
-  serve [--port N] [--role all|api|engine]
+  serve [--port N] [--role all|api|engine|dialer|dispatcher]
                                    run the API and the dialing engine (embedded database in
                                    ./data, or DATABASE_URL); --speed N [--from ISO] runs
                                    on a clock N times faster (demonstrations, browser tests);
@@ -17,7 +17,8 @@ commands:
 
 environment: DATABASE_URL, OUTBOUND_DATA_DIR (default ./data), OUTBOUND_SECRET_KEY, PORT, HOST,
              LOG_LEVEL, OUTBOUND_TELEPHONY (sim|sip), OUTBOUND_SIP_CONFIG,
-             OUTBOUND_LEASE_SEC (default 60: how long a dead engine's calls stay held)
+             OUTBOUND_LEASE_SEC (default 60: how long a dead engine's calls stay held),
+             OUTBOUND_EXPORT_RETENTION_DAYS (default 7: how long export files are kept)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,10 +44,10 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, process.cwd());
   switch (cmd) {
     case 'serve': {
-      const { serve } = await import('./cli/serve.ts');
-      const role = values.role ?? 'all';
-      if (role !== 'all' && role !== 'api' && role !== 'engine')
-        throw new Error(`--role must be all, api or engine, not '${role}'`);
+      const { serve, ROLES } = await import('./cli/serve.ts');
+      const role = (values.role ?? 'all') as (typeof ROLES)[number];
+      if (!ROLES.includes(role))
+        throw new Error(`--role must be one of ${ROLES.join(', ')}, not '${role}'`);
       await serve(config, {
         ...(values.port ? { port: Number(values.port) } : {}),
         role,

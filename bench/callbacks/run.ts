@@ -6,12 +6,20 @@
  * (b) The added latency of dialing while the receiver is down: the median wall time of an engine
  *     tick (placing 30 calls) with the dispatcher idle, then while it retries `count` callbacks
  *     against a closed port. Target: no added latency (the dispatcher is a loop of its own).
+ * (c) With --pg: the same, with the retrying dispatcher in a process of its own
+ *     (`outbound serve --role dispatcher`), as an operator runs it when callbacks must not touch
+ *     dialing.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { openStore, dropSchema, newPGlite } from '../../src/store/db.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pgClient from 'pg';
+import { openStore, newPGlite } from '../../src/store/db.ts';
+import { spawnServe } from '../../test/helpers/engine-process.ts';
 import { simEngine } from '../../src/cli/simulate-engine.ts';
 import { OutboxDispatcher, callbackChannel } from '../../src/engine/outbox-dispatcher.ts';
 import { CallbackSender } from '../../src/notify/http-sender.ts';
@@ -26,10 +34,23 @@ const FROM = new Date('2026-11-23T10:00:00+08:00');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const schema = `bench_${randomBytes(4).toString('hex')}`;
+// On PostgreSQL a database of its own, so that a dispatcher process (c) can share it.
+const dbName = `bench_callbacks_${randomBytes(4).toString('hex')}`;
+async function admin(q: string): Promise<void> {
+  const c = new pgClient.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  await c.query(q).finally(() => c.end());
+}
+let url = DATABASE_URL;
+if (pg) {
+  await admin(`create database ${dbName}`);
+  const u = new URL(DATABASE_URL);
+  u.pathname = `/${dbName}`;
+  url = u.toString();
+}
 const store = pg
-  ? await openStore({ databaseUrl: DATABASE_URL, schema, poolSize: 8 })
-  : await openStore({ pglite: newPGlite(), schema });
+  ? await openStore({ databaseUrl: url, poolSize: 8 })
+  : await openStore({ pglite: newPGlite() });
 
 let got = 0;
 const receiver = createServer((req, res) => {
@@ -190,10 +211,41 @@ try {
   console.log(
     `      added latency ${(down - idle).toFixed(1)} ms per tick (target: none; the dispatcher is a loop apart from the dialer)`,
   );
+
+  if (pg) {
+    await fill(`http://127.0.0.1:${deadPort}/outbound/events`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-bench-callbacks-'));
+    const proc = spawnServe({
+      role: 'dispatcher',
+      databaseUrl: url,
+      secretKey: randomBytes(32).toString('hex'),
+      logFile: path.join(dir, 'dispatcher.log'),
+    });
+    await proc.started;
+    await new Promise((r) => setTimeout(r, 500));
+    const apart = median(await ticks(20, 45));
+    const tried = Number(
+      (
+        await sql<{ n: number }>`select count(*)::int as n from outbox where tries > 0`.execute(
+          store.db,
+        )
+      ).rows[0]!.n,
+    );
+    proc.child.kill('SIGTERM');
+    await proc.exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+    const idle2 = median(await ticks(20, 65));
+    console.log(
+      `  (c) engine tick, median of 20: ${idle2.toFixed(1)} ms idle, ${apart.toFixed(1)} ms while a \`serve --role dispatcher\` process retries against the dead receiver (${fmt(tried)} tries made meanwhile)`,
+    );
+    console.log(
+      `      added latency ${(apart - idle2).toFixed(1)} ms per tick (target: none) — on ${os.cpus().length} cores shared by both processes and PostgreSQL`,
+    );
+  }
   await sender.close();
   await e.close();
 } finally {
   receiver.close();
-  await dropSchema(store.db, schema);
   await store.close();
+  if (pg) await admin(`drop database if exists ${dbName} with (force)`);
 }

@@ -26,7 +26,13 @@ import { CallbackSender } from '../notify/http-sender.ts';
 import { systemResolver } from '../notify/callback-target.ts';
 import { smsChannel } from '../notify/sms.ts';
 
-export type Role = 'api' | 'engine' | 'all';
+/**
+ * What a process runs: `api` (the API and the export worker), `engine` (the dialer and the outbox
+ * dispatcher), `dialer` and `dispatcher` (each half of an engine alone, so callbacks and SMS can run
+ * apart from dialing), or `all` (everything, the default).
+ */
+export type Role = 'api' | 'engine' | 'dialer' | 'dispatcher' | 'all';
+export const ROLES: readonly Role[] = ['all', 'api', 'engine', 'dialer', 'dispatcher'];
 
 /**
  * `outbound serve`: the API and/or the dialing engine on the configured database, on the real
@@ -38,6 +44,9 @@ export async function serve(
   opts: { port?: number; role?: Role; speed?: number; from?: string; network?: string },
 ): Promise<void> {
   const role = opts.role ?? 'all';
+  const hasApi = role === 'all' || role === 'api';
+  const hasDialer = role === 'all' || role === 'engine' || role === 'dialer';
+  const hasDispatcher = role === 'all' || role === 'engine' || role === 'dispatcher';
   const logger = createLogger({ level: config.logLevel });
   const { store, cipher } = await openRuntime(config);
   const onError = (err: unknown) => logger.error({ err }, 'timer failed');
@@ -51,27 +60,26 @@ export async function serve(
         )
       : new RealScheduler(onError);
   // Exports are written where the API serves them from: in API processes.
-  const exporter =
-    role === 'engine'
-      ? undefined
-      : new ExportWorker({
-          db: store.db,
-          scheduler,
-          cipher,
-          dir: exportsDir(config.dataDir),
-          owner: `exports-${hostname()}-${process.pid}`,
-          logger: logger.child({ worker: 'exports' }),
-        }).start();
+  const exporter = !hasApi
+    ? undefined
+    : new ExportWorker({
+        db: store.db,
+        scheduler,
+        cipher,
+        dir: exportsDir(config.dataDir),
+        owner: `exports-${hostname()}-${process.pid}`,
+        retentionMs: config.exportRetentionDays * 86_400_000,
+        logger: logger.child({ worker: 'exports' }),
+      }).start();
   const metrics = createMetrics(store.db, scheduler);
   let dialer: Dialer | undefined;
   let telephony: Telephony | undefined;
   let dispatcher: OutboxDispatcher | undefined;
   const sender = new CallbackSender({ resolve: systemResolver });
   const sms = smsChannel({ resolve: systemResolver });
-  if (role !== 'api') {
-    telephony = await telephonyFor(config, scheduler, logger, opts.network);
-    const engineId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const log = logger.child({ engine: engineId });
+  const engineId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const log = logger.child({ engine: engineId });
+  if (hasDispatcher) {
     dispatcher = new OutboxDispatcher({
       db: store.db,
       scheduler,
@@ -82,6 +90,10 @@ export async function serve(
       logger: log,
     });
     dispatcher.start();
+    if (role === 'dispatcher') logger.info({ engineId }, 'dispatcher started');
+  }
+  if (hasDialer) {
+    telephony = await telephonyFor(config, scheduler, logger, opts.network);
     dialer = new Dialer({
       db: store.db,
       scheduler,
@@ -98,25 +110,23 @@ export async function serve(
   // On a SIP trunk, publishing a flow converts its prompts into the cache calls read from (the
   // engine's own store when it runs in this process; else one on the same cache directory).
   const prompts =
-    role === 'engine' || config.telephony !== 'sip'
+    !hasApi || config.telephony !== 'sip'
       ? undefined
       : telephony instanceof SipTelephony
         ? telephony.prompts
         : promptStoreFor(sipConfigOf(config));
-  const app =
-    role !== 'engine'
-      ? await buildApp({
-          db: store.db,
-          clock: scheduler,
-          cipher,
-          logger,
-          metrics,
-          ...(prompts ? { preparePrompts: (doc) => prompts.prepare(doc) } : {}),
-        })
-      : undefined;
-  // An engine-only process still answers /health and /metrics on its port.
-  const probe =
-    role === 'engine' ? Fastify({ loggerInstance: logger as FastifyBaseLogger }) : undefined;
+  const app = hasApi
+    ? await buildApp({
+        db: store.db,
+        clock: scheduler,
+        cipher,
+        logger,
+        metrics,
+        ...(prompts ? { preparePrompts: (doc) => prompts.prepare(doc) } : {}),
+      })
+    : undefined;
+  // A process without the API still answers /health and /metrics on its port.
+  const probe = !hasApi ? Fastify({ loggerInstance: logger as FastifyBaseLogger }) : undefined;
   if (probe) {
     probe.get('/health', async () => ({ ok: true, role }));
     registerMetrics(probe, metrics);

@@ -21,6 +21,8 @@ export interface Config {
    * it must stay well above a database round trip (the heartbeat renews at a quarter of it).
    */
   leaseSec: number;
+  /** How long a finished export's file is kept, days (default 7); then it is removed. */
+  exportRetentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config> {
@@ -34,6 +36,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
       `OUTBOUND_LEASE_SEC must be a number of seconds 2-3600, got '${env.OUTBOUND_LEASE_SEC}'`,
     );
   }
+  const exportRetentionDays = Number(env.OUTBOUND_EXPORT_RETENTION_DAYS ?? 7);
+  if (
+    !Number.isFinite(exportRetentionDays) ||
+    exportRetentionDays <= 0 ||
+    exportRetentionDays > 3650
+  ) {
+    throw new Error(
+      `OUTBOUND_EXPORT_RETENTION_DAYS must be a number of days above 0 and at most 3650, got '${env.OUTBOUND_EXPORT_RETENTION_DAYS}'`,
+    );
+  }
   return Object.freeze({
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(cwd, env.OUTBOUND_DATA_DIR ?? 'data'),
@@ -44,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     telephony: telephonyOf(env.OUTBOUND_TELEPHONY),
     sipConfigFile: env.OUTBOUND_SIP_CONFIG ? path.resolve(cwd, env.OUTBOUND_SIP_CONFIG) : undefined,
     leaseSec,
+    exportRetentionDays,
   });
 }
 

@@ -1,25 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FixedOffsetZone } from 'luxon';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildApp } from '../../src/api/app.ts';
-import { createApiKey } from '../../src/api/auth.ts';
-import { createCipher, parseKey } from '../../src/platform/cipher.ts';
-import { systemClock } from '../../src/platform/clock.ts';
 import { decideAfterAttempt, type AttemptRecord } from '../../src/domain/retry-policy.ts';
-import { openStore, type Store } from '../../src/store/db.ts';
-import { testResolver, type TestApp } from '../helpers/app.ts';
+import { tenantWithKey, type TestApp } from '../helpers/app.ts';
 import { databaseUrl } from '../helpers/db.ts';
 import { spawnServe, type ServeProcess } from '../helpers/engine-process.ts';
 import { customers } from '../helpers/engine.ts';
+import { callbackReceiver, pgWorld, type PgWorld } from '../helpers/pg-world.ts';
 import { FULL_SETTINGS, IN_ORDER, WORLD, fullTaskConfig, seedWorld } from '../helpers/world.ts';
-import { tenantWithKey } from '../helpers/app.ts';
 
 /**
  * Chaos (issue #7): three engine processes on the real PostgreSQL dial one task on the sim
@@ -65,79 +55,35 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rand = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
 describe.skipIf(!databaseUrl)('chaos: engines killed at random on one PostgreSQL', () => {
-  const dbName = `chaos_${randomBytes(4).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-chaos-'));
-  const secretKey = randomBytes(32).toString('hex');
-  let url: string;
-  let store: Store;
-  let app: FastifyInstance;
-  let receiver: Server;
-  const received = new Map<string, number>();
+  let w: PgWorld;
+  let rx: Awaited<ReturnType<typeof callbackReceiver>>;
   const engines: ServeProcess[] = [];
   let kills = 0;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`create database ${dbName}`);
-    await admin.end();
-    const u = new URL(databaseUrl!);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-    store = await openStore({ databaseUrl: url, poolSize: 4 });
-    app = await buildApp({
-      db: store.db,
-      clock: systemClock,
-      cipher: createCipher(parseKey(secretKey)),
-      resolve: testResolver,
-    });
-    receiver = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const k = String(req.headers['x-outbound-idempotency-key']);
-        received.set(k, (received.get(k) ?? 0) + 1);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    w = await pgWorld('chaos');
+    rx = await callbackReceiver();
   });
 
   afterAll(async () => {
     for (const e of engines) e.child.kill('SIGKILL');
     await Promise.all(engines.map((e) => e.exited));
-    await new Promise<void>((r) => receiver?.close(() => r()));
-    await app?.close();
-    await store?.close();
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await rx?.close();
+    await w?.close();
     if (!process.env.OUTBOUND_KEEP_CHAOS_LOGS) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('loses no attempt, dials nobody twice, keeps every policy and channel limit, delivers every callback', async () => {
-    const { key: adminKey } = await createApiKey(store.db, {
-      tenantId: null,
-      role: 'system_admin',
-      ouId: null,
-      name: 'chaos',
-      now: new Date(),
-    });
-    const call: TestApp['call'] = async (k, opts) => {
-      const res = await app.inject({
-        ...opts,
-        headers: { ...(opts.headers ?? {}), ...(k ? { authorization: `Bearer ${k}` } : {}) },
-      } as InjectOptions);
-      return { status: res.statusCode, body: res.json(), headers: res.headers };
-    };
-    const t = { call, adminKey } as TestApp;
-    const port = (receiver.address() as AddressInfo).port;
-    const key = await tenantWithKey(t, 'acme', {
+    const { t, store, url, secretKey } = w;
+    const call = t.call;
+    const received = rx.received;
+    const key = await tenantWithKey(t as TestApp, 'acme', {
       ...FULL_SETTINGS,
       channels: CHANNELS,
-      callbackTrustlist: [`http://127.0.0.1:${port}/`],
+      callbackTrustlist: [rx.trust],
     });
-    await seedWorld(t, key, 'acme');
+    await seedWorld(t as TestApp, key, 'acme');
 
     // Engines first, so that they all compete from the first call on.
     const networkFile = path.join(dir, 'network.json');
@@ -166,7 +112,7 @@ describe.skipIf(!databaseUrl)('chaos: engines killed at random on one PostgreSQL
       url: base,
       payload: fullTaskConfig({
         name: 'Chaos',
-        callbackUrl: `http://127.0.0.1:${port}/events`,
+        callbackUrl: rx.url,
         sms: null,
         blocklistId: null,
         start: new Date(now - 3600_000).toISOString(),

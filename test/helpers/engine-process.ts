@@ -18,7 +18,7 @@ export interface ServeProcess {
 }
 
 export function spawnServe(o: {
-  role: 'engine' | 'api' | 'all';
+  role: 'engine' | 'dialer' | 'dispatcher' | 'api' | 'all';
   databaseUrl: string;
   secretKey: string;
   network?: string;
@@ -44,7 +44,12 @@ export function spawnServe(o: {
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
-  const ready = o.role === 'engine' ? '"engine started"' : 'Server listening';
+  const ready =
+    o.role === 'engine' || o.role === 'dialer'
+      ? '"engine started"'
+      : o.role === 'dispatcher'
+        ? '"dispatcher started"'
+        : 'Server listening';
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${o.role} process ${child.pid} did not start (see ${o.logFile})`)),
