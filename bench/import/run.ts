@@ -4,8 +4,10 @@
  * For the full size and for a file 10× smaller, a child process generates a CSV of customers
  * (2 numbers, 5 attributes each), imports it through the product's import path (the function the
  * API route uses, reading the file as a stream) into PostgreSQL in a fresh schema, samples its RSS,
- * then times `psql \copy` of the same stored rows into a bare table with the same columns. The
- * parent prints rows/s, peak RSS and import/copy against the target ratio of 0.5.
+ * then times `psql \copy` of the same stored rows into a bare table with the same columns, and
+ * into a table with the contacts table's indexes. The parent prints rows/s, peak RSS and
+ * import/copy against the target ratio of 0.5, and the CPU time a row costs this process and the
+ * PostgreSQL backends of the import (figures that other load on the machine disturbs less).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,7 @@ import { defaultTenantSettings } from '../../src/domain/tenant.ts';
 import type { TaskConfig } from '../../src/domain/task-config.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const POOL_SIZE = 4;
 const TARGET_RATIO = 0.5;
 const MB = 1024 * 1024;
 
@@ -39,6 +42,11 @@ interface Result {
   heapBeforeMb: number;
   heapAfterMb: number;
   copySec: number;
+  /** `\copy` into a table with the same columns and the indexes of `contacts`. */
+  copyIndexedSec: number;
+  /** CPU time of this process and of the pool's PostgreSQL backends during the import (µs). */
+  nodeCpuUs: number;
+  pgCpuUs: number | null;
   report: { received: number; inserted: number; rejected: number; warnings: number };
 }
 
@@ -74,6 +82,25 @@ async function generate(file: string, rows: number): Promise<void> {
   );
 }
 
+/**
+ * CPU time (µs) the PostgreSQL backends have used so far, from /proc when the server runs on this
+ * machine; null when it cannot be read.
+ */
+function backendCpuUs(pids: readonly number[]): number | null {
+  let ticks = 0;
+  try {
+    for (const pid of pids) {
+      // Fields after the command name: state is the 1st, utime the 12th, stime the 13th.
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    }
+  } catch {
+    return null;
+  }
+  const hz = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  return (ticks * 1e6) / hz;
+}
+
 function psql(schema: string, command: string): void {
   execFileSync(
     'psql',
@@ -103,11 +130,13 @@ async function child(rows: number, country: string | null): Promise<Result> {
   const dump = path.join(dir, 'stored.csv');
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   await generate(file, rows);
-  const store = await openStore({ databaseUrl: DATABASE_URL, schema, poolSize: 4 }).catch((e) => {
-    // openStore made the schema before migrating: do not leave it behind.
-    psql(schema, `drop schema if exists ${schema} cascade`);
-    throw e;
-  });
+  const store = await openStore({ databaseUrl: DATABASE_URL, schema, poolSize: POOL_SIZE }).catch(
+    (e) => {
+      // openStore made the schema before migrating: do not leave it behind.
+      psql(schema, `drop schema if exists ${schema} cascade`);
+      throw e;
+    },
+  );
   const { db } = store;
   try {
     const now = new Date('2026-11-23T00:00:00Z');
@@ -145,11 +174,22 @@ async function child(rows: number, country: string | null): Promise<Result> {
     });
     const target = await loadImportTarget(db, createCipher(randomBytes(32)), settings, task!, now);
 
+    // Open the pool's connections now and learn their backends, to account their CPU time.
+    const backends = await Promise.all(
+      Array.from({ length: POOL_SIZE }, async () => {
+        const r = await sql<{
+          pid: number;
+        }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db);
+        return r.rows[0]!.pid;
+      }),
+    );
+    const pgCpu0 = backendCpuUs(backends);
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
     const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const report = await importFile(
       'csv',
@@ -157,6 +197,8 @@ async function child(rows: number, country: string | null): Promise<Result> {
       target,
     );
     const importSec = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const pgCpu1 = backendCpuUs(backends);
     clearInterval(sample);
     peak = Math.max(peak, process.memoryUsage().rss);
     global.gc?.();
@@ -172,6 +214,11 @@ async function child(rows: number, country: string | null): Promise<Result> {
     const t1 = performance.now();
     psql(schema, `\\copy contacts_copy from '${dump}' csv`);
     const copySec = (performance.now() - t1) / 1000;
+    // What PostgreSQL needs to store these rows with the indexes the engine uses.
+    await sql`create table contacts_indexed (like contacts including all)`.execute(db);
+    const t2 = performance.now();
+    psql(schema, `\\copy contacts_indexed (${cols}) from '${dump}' csv`);
+    const copyIndexedSec = (performance.now() - t2) / 1000;
     return {
       rows,
       fileMb: fs.statSync(file).size / MB,
@@ -181,6 +228,9 @@ async function child(rows: number, country: string | null): Promise<Result> {
       heapBeforeMb: heapBefore / MB,
       heapAfterMb: heapAfter / MB,
       copySec,
+      copyIndexedSec,
+      nodeCpuUs: cpu.user + cpu.system,
+      pgCpuUs: pgCpu0 !== null && pgCpu1 !== null ? pgCpu1 - pgCpu0 : null,
       report: {
         received: report.received,
         inserted: report.inserted,
@@ -250,6 +300,15 @@ async function main(): Promise<void> {
     );
     console.log(
       `  import/copy ${(importRate / copyRate).toFixed(2)} (target >= ${TARGET_RATIO}) ${importRate / copyRate >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`,
+    );
+    const indexedRate = r.rows / r.copyIndexedSec;
+    console.log(
+      `  psql \\copy  ${r.copyIndexedSec.toFixed(1)} s  ${fmt(indexedRate)} rows/s into a table with the indexes of contacts: import/that ${(importRate / indexedRate).toFixed(2)}`,
+    );
+    const us = (x: number) => (x / r.rows).toFixed(1);
+    console.log(
+      `  CPU a row   import: this process ${us(r.nodeCpuUs)} µs, PostgreSQL ${r.pgCpuUs === null ? '?' : us(r.pgCpuUs)} µs` +
+        ` (elapsed ${us(r.importSec * 1e6)} µs)`,
     );
     console.log(
       `  RSS         ${r.baselineRssMb.toFixed(0)} MB before, ${r.peakRssMb.toFixed(0)} MB peak; ` +

@@ -136,6 +136,31 @@ describe(`contacts over the API (${dbKind})`, () => {
     expect((await get(admin, 'C-001')).body.attributes).toEqual({ city: 'Hangzhou', vip: 5 });
   });
 
+  it('into a new task: a sessionId repeated in a later batch still updates its customer, once', async () => {
+    // A task without customers is loaded with plain inserts; a repeat across batches falls back.
+    const task = await t.call(admin, {
+      method: 'POST',
+      url: '/api/v1/tenants/acme/tasks',
+      payload: fullTaskConfig({ name: 'Fresh contacts' }),
+    });
+    const url = `/api/v1/tenants/acme/tasks/${task.body.id}/contacts`;
+    const lines = ['sessionId,number1,vip'];
+    for (let i = 1; i <= 12_000; i++) lines.push(`N-${i},139${String(i).padStart(8, '0')},1`);
+    lines.push('N-2,13999999998,7', 'N-12000,13999999997,8');
+    const r = await upload(admin, csv(...lines), 'text/csv; charset=utf-8', `${url}/import`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ received: 12_002, inserted: 12_000, updated: 2, rejected: 0 });
+    const one = (id: string) => t.call(admin, { method: 'GET', url: `${url}/${id}` });
+    expect((await one('N-2')).body).toMatchObject({
+      attributes: { vip: 7 },
+      numbers: [{ number: '+8613999999998' }],
+    });
+    expect((await one('N-12000')).body).toMatchObject({ attributes: { vip: 8 } });
+    const count = await sql<{ n: number }>`
+      select count(*)::int as n from contacts where task_id = ${task.body.id}`.execute(t.store.db);
+    expect(count.rows[0]!.n).toBe(12_000);
+  });
+
   it('imports a file of many batches: errors capped at 1000, the last row of a repeated sessionId wins', async () => {
     const lines = ['sessionId,number1,vip'];
     for (let i = 1; i <= 12_000; i++)

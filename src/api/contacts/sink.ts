@@ -6,10 +6,13 @@ import { conflict, type FieldError } from '../../platform/errors.ts';
 import type { Db } from '../../store/db.ts';
 import {
   blockedNumbers,
+  ContactBatch,
+  hasContacts,
+  insertContacts,
   upsertContacts,
-  packContact,
+  StoredAlready,
   type BlockedNumber,
-  type PackedContact,
+  type UpsertResult,
 } from '../../store/contacts.ts';
 import { listResources } from '../../store/resources.ts';
 import type { Task } from '../../store/tasks.ts';
@@ -55,6 +58,11 @@ export interface ImportTarget {
   rules: ContactRules;
   /** Codes of attributes stored encrypted. */
   encrypted: ReadonlySet<string>;
+  /**
+   * The task had no contacts when the import began: batches are inserted plainly (cheaper) until
+   * one finds a sessionId stored already, and upserted from then on. Absent: always upsert.
+   */
+  fresh?: boolean;
 }
 
 export async function loadImportTarget(
@@ -95,6 +103,7 @@ export async function loadImportTarget(
     encrypted: new Set(
       [...rules.attributes.values()].filter((a) => a.encrypted).map((a) => a.code),
     ),
+    fresh: !(await hasContacts(db, task.tenantId, task.id)),
   };
 }
 
@@ -111,7 +120,7 @@ export const emptyReport = (): ImportReport => ({
 
 interface Flight {
   done: Promise<void>;
-  sessionIds: ReadonlySet<string>;
+  sessionIds: ReadonlyMap<string, number>;
 }
 
 interface Stored {
@@ -131,22 +140,26 @@ interface Stored {
  */
 export class ContactSink {
   readonly report = emptyReport();
-  private batch: PackedContact[] = [];
+  /** Each row's numbers are kept only when the task has a blocklist to check them against. */
+  private batch: ContactBatch;
   private rows: number[] = [];
-  /** Each row's numbers, kept only when the task has a blocklist to check them against. */
-  private numbers: string[][] = [];
   private flights: Flight[] = [];
   /** Applies each batch's outcome to the report in order. */
   private applied: Promise<void> = Promise.resolve();
+  /** Whether batches may still be inserted plainly (see `ImportTarget.fresh`). */
+  private fresh: boolean;
 
   constructor(
     private readonly t: ImportTarget,
     private readonly batchSize = BATCH_SIZE,
     private readonly parallel = 2,
-  ) {}
+  ) {
+    this.fresh = t.fresh === true;
+    this.batch = new ContactBatch(t.blocklistId !== null);
+  }
 
   get full(): boolean {
-    return this.batch.length >= this.batchSize;
+    return this.batch.size >= this.batchSize;
   }
 
   error(e: ImportError): void {
@@ -173,9 +186,8 @@ export class ContactSink {
         if (v !== undefined) c.attributes[code] = this.t.cipher.encrypt(String(v));
       }
     }
-    this.batch.push(packContact(c));
+    this.batch.add(c);
     this.rows.push(row);
-    if (this.t.blocklistId) this.numbers.push(c.numbers.map((n) => n.number));
   }
 
   /**
@@ -183,16 +195,14 @@ export class ContactSink {
    * fewer than `parallel` batches are in flight. Rethrows the failure of an earlier batch.
    */
   async handOff(): Promise<void> {
-    if (this.batch.length === 0) return;
+    if (this.batch.size === 0) return;
     const batch = this.batch;
     const rows = this.rows;
-    const numbers = this.numbers;
-    this.batch = [];
+    this.batch = new ContactBatch(this.t.blocklistId !== null);
     this.rows = [];
-    this.numbers = [];
-    const sessionIds = new Set(batch.map((c) => c.sessionId));
+    const sessionIds = batch.seal().last;
     const shares = (f: Flight) => {
-      for (const id of f.sessionIds) if (sessionIds.has(id)) return true;
+      for (const id of f.sessionIds.keys()) if (sessionIds.has(id)) return true;
       return false;
     };
     while (this.flights.length >= this.parallel || this.flights.some(shares)) {
@@ -201,9 +211,9 @@ export class ContactSink {
       const i = this.flights.indexOf(oldest);
       if (i >= 0) this.flights.splice(i, 1);
     }
-    const stored = this.store(batch, numbers);
+    const stored = this.store(batch);
     const done = (this.applied = this.applied.then(async () =>
-      this.apply(batch, rows, numbers, await stored),
+      this.apply(batch, rows, await stored),
     ));
     // A failure surfaces through a later handOff() or finish(); until then it is not unhandled.
     done.catch(() => {});
@@ -219,29 +229,44 @@ export class ContactSink {
     return this.report;
   }
 
-  private async store(batch: PackedContact[], numbers: string[][]): Promise<Stored> {
-    const { db, tenantId, taskId, blocklistId, now } = this.t;
+  private async store(batch: ContactBatch): Promise<Stored> {
+    const { db, tenantId, blocklistId, now } = this.t;
     const [blocked, stored] = await Promise.all([
-      blocklistId ? blockedNumbers(db, tenantId, blocklistId, numbers.flat(), now) : undefined,
-      upsertContacts(db, tenantId, taskId, batch, now),
+      blocklistId ? blockedNumbers(db, tenantId, blocklistId, batch, now) : undefined,
+      this.upsert(batch),
     ]);
     if (!stored) throw conflict('the task has expired or was deleted during the import');
     // A row superseded by a later one with the same sessionId was stored and then updated.
     return { inserted: stored.inserted, updated: stored.updated + stored.superseded, blocked };
   }
 
-  private apply(batch: PackedContact[], rows: number[], numbers: string[][], s: Stored): void {
+  /** Inserts plainly while no sessionId of the import was found stored already, else upserts. */
+  private async upsert(batch: ContactBatch): Promise<UpsertResult | undefined> {
+    const { db, tenantId, taskId, now } = this.t;
+    if (this.fresh) {
+      try {
+        return await insertContacts(db, tenantId, taskId, batch, now);
+      } catch (e) {
+        if (!(e instanceof StoredAlready)) throw e;
+        // Nothing of the batch was stored: upsert it, and every later batch.
+        this.fresh = false;
+      }
+    }
+    return upsertContacts(db, tenantId, taskId, batch, now);
+  }
+
+  private apply(batch: ContactBatch, rows: number[], s: Stored): void {
     this.report.inserted += s.inserted;
     this.report.updated += s.updated;
     const blocked = s.blocked;
     if (!blocked?.size) return;
-    batch.forEach((c, i) => {
-      for (const number of numbers[i] ?? []) {
+    rows.forEach((row, i) => {
+      for (const number of batch.numbersAt(i)) {
         const b = blocked.get(number);
         if (!b) continue;
         this.warn({
-          row: rows[i]!,
-          sessionId: c.sessionId,
+          row,
+          sessionId: batch.sessionIdAt(i),
           number,
           message: b.restrict
             ? `is on the task's blocklist: at most ${b.restrict.times} call(s) per ${b.restrict.period}`
