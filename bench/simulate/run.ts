@@ -1,6 +1,6 @@
 /**
  * Simulation benchmark: `npx tsx bench/simulate/run.ts [--pg] [--customers 100000] [--days 3]`
- * (`--write DIR` only writes the scenario and its CSV into DIR, e.g. to profile `outbound simulate`).
+ * (`--stats` counts the SQL statements by shape; `--write DIR` only writes the scenario and its CSV into DIR, e.g. to profile `outbound simulate`).
  *
  * Writes a scenario (docs/simulate.md) of one task with 100,000 customers of 2 numbers each (a CSV
  * contactsFile, imported through the API as `simulate` does), a global retry policy (2 attempts a
@@ -16,10 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { simulate } from '../../src/cli/simulate.ts';
 import { dropSchema, openStore } from '../../src/store/db.ts';
+import { installStats, printStats, resetStats } from './stats.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const argv = process.argv.slice(2);
 const pg = argv.includes('--pg');
+const stats = argv.includes('--stats');
+if (stats) installStats();
 const arg = (name: string, dflt: number) => {
   const i = argv.indexOf(name);
   return i >= 0 ? Number(argv[i + 1]) : dflt;
@@ -117,11 +120,14 @@ async function main(): Promise<void> {
     );
     const t0 = performance.now();
     let started = 0;
+    let cpu0 = process.cpuUsage();
     const r = await simulate(file, {
       store,
       out: () => {},
       onStart: () => {
         started = performance.now();
+        cpu0 = process.cpuUsage();
+        resetStats();
         console.log(
           `  world built and customers imported in ${((started - t0) / 1000).toFixed(1)} s`,
         );
@@ -129,7 +135,16 @@ async function main(): Promise<void> {
     });
     if (r.code !== 0 || !r.summary)
       throw new Error(`simulate exited with ${r.code}: ${JSON.stringify(r.errors)}`);
+    const cpu = process.cpuUsage(cpu0);
     const task = r.summary.tasks[0]!;
+    const customers = Object.values(task.customers.byState as Record<string, number>).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    if (customers !== CUSTOMERS)
+      throw new Error(
+        `imported ${customers} customers of ${CUSTOMERS}: the figures would be wrong`,
+      );
     const rate = task.attempts.total / (r.summary.runMs / 1000);
     console.log(
       `  attempts    ${fmt(task.attempts.total)} ${JSON.stringify(task.attempts.byResult)}`,
@@ -144,6 +159,16 @@ async function main(): Promise<void> {
     console.log(
       `  rate        ${fmt(rate)} attempts/s (target >= ${fmt(TARGET)}) ${rate >= TARGET ? 'OK' : 'BELOW TARGET'}`,
     );
+    // Wall time depends on whatever else shares the cores; CPU time of this process less so (on
+    // PGlite it holds the database too; on PostgreSQL only the engine's side).
+    const cpuSec = (cpu.user + cpu.system) / 1e6;
+    console.log(
+      `  cpu         ${cpuSec.toFixed(1)} s of this process while the clock ran: ${fmt(task.attempts.total / cpuSec)} attempts per CPU second (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')})`,
+    );
+    if (stats) printStats(task.attempts.total);
   } finally {
     if (pg) await dropSchema(store.db, schema);
     await store.close();

@@ -2,8 +2,7 @@ import { isWithinWindow, nextWindowStart } from '../domain/calling-windows.ts';
 import { orderKey, passesFilter } from '../domain/contact-order.ts';
 import { roundOrder } from '../domain/number-rounds.ts';
 import { accrue, giveBack, initialPacing, tickLength, type PacingState } from '../domain/pacing.ts';
-import { CONNECTED_RESULTS, RESULT_CODES, type ResultName } from '../domain/result-codes.ts';
-import { decideAfterAttempt } from '../domain/retry-policy.ts';
+import { RESULT_CODES, type ResultName } from '../domain/result-codes.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
@@ -11,13 +10,13 @@ import { Loop } from './loop.ts';
 import type { Transaction } from 'kysely';
 import type { Db } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
-import { enqueue } from '../store/outbox.ts';
-import { callbackPayload, smsRecipient, smsText } from '../notify/messages.ts';
 import * as dial from '../store/dial.ts';
+import { settleContacts } from '../store/settle.ts';
 import { blockedAmong } from '../store/blocklists.ts';
 import { loadWorld } from '../store/resources.ts';
 import type { CallEnd, Telephony } from '../telephony/port.ts';
 import { allocate, heldBack, type Claimant } from './allocate.ts';
+import { decide, settle, type SettleItem } from './settle.ts';
 import { buildRuntime, rateOf, type TaskRuntime } from './task-runtime.ts';
 
 export interface DialerOptions {
@@ -54,6 +53,16 @@ type CallEvent =
   | { kind: 'answered'; rt: TaskRuntime; attemptId: number; at: Date }
   | { kind: 'ended'; callId: string; end: CallEnd };
 
+type SavedPacing = { tenantId: string; taskId: string; pacing: PacingState; nextTickAt: Date };
+
+type Claimant_ = Claimant & {
+  t: dial.RunningTask;
+  rt: TaskRuntime;
+  pacing: PacingState;
+  tickDue: boolean;
+  canDial?: boolean;
+};
+
 interface Live {
   attemptId: number;
   rt: TaskRuntime;
@@ -62,8 +71,9 @@ interface Live {
 /**
  * The dialer: on each tick it expires tasks, completes finished ones, and for each tenant splits
  * free channels between its running tasks by priority and pacing quota, claims the next customers
- * and places their calls. A call's end settles its customer (retry, wait, finish) in one
- * transaction. Time comes only from the scheduler.
+ * and places their calls. The calls that end at one instant settle their customers (retry, wait,
+ * finish) together, in one transaction with a constant number of statements (./settle.ts).
+ * Time comes only from the scheduler.
  */
 export class Dialer {
   readonly #o: Required<Omit<DialerOptions, 'logger' | 'metrics'>> &
@@ -78,6 +88,16 @@ export class Dialer {
   #flushing = false;
   /** When each task ticks next (its pacing tick), to wake the engine on it. */
   readonly #nextTaskTick = new Map<string, number>();
+  /** The sweeper looks again at this instant: no lease it saw expires before it. */
+  #nextSweepAt = -Infinity;
+  /**
+   * Whether this engine may hold leases nobody settles (its heartbeat renews them): false once a
+   * beat found nothing to renew with no call in progress, true again with the next claim.
+   */
+  #mayHoldLeases = true;
+  /** Claims started, and those in progress: a beat that overlapped one does not clear the above. */
+  #claims = 0;
+  #claiming = 0;
   /** Calls of dead engines closed by this engine's sweeper. */
   recovered = 0;
   /** Calls placed since start, for progress displays. */
@@ -102,7 +122,17 @@ export class Dialer {
       scheduler: o.scheduler,
       tick: async () => {
         const now = this.#o.scheduler.now().getTime();
-        await dial.renewLeases(this.#o.db, this.#o.engineId, new Date(now + this.#o.leaseMs));
+        // An idle engine (no call, no claim since a beat that found nothing) has nothing to renew.
+        if (this.#mayHoldLeases || this.#live.size > 0) {
+          const claims = this.#claiming > 0 ? -1 : this.#claims;
+          const renewed = await dial.renewLeases(
+            this.#o.db,
+            this.#o.engineId,
+            new Date(now + this.#o.leaseMs),
+          );
+          if (renewed === 0 && this.#live.size === 0 && claims === this.#claims)
+            this.#mayHoldLeases = false;
+        }
         return now + this.#o.leaseMs / 4;
       },
       retryMs: this.#o.leaseMs / 8,
@@ -138,19 +168,22 @@ export class Dialer {
     const { db, scheduler } = this.#o;
     const now = scheduler.now();
     const nowMs = now.getTime();
-    // Calls that ended at this instant free their channels before this tick counts them.
-    if (this.#events.length) await this.#flush();
+    // Calls that ended at this instant free their channels before this tick counts them (and
+    // this tick is the one they would wake at this instant).
+    if (this.#events.length) await this.#flush(nowMs);
     await this.#sweep(now);
-    await dial.expireTasks(db, now);
-    await dial.resumeCompletedWithData(db, now);
-    const tasks = await dial.runningTasks(db);
+    const state = await dial.tickState(db, now);
     let next = nowMs + this.#o.idleMs;
-    const byTenant = new Map<string, dial.RunningTask[]>();
-    for (const t of tasks) byTenant.set(t.tenantId, [...(byTenant.get(t.tenantId) ?? []), t]);
+    const byTenant = new Map<string, dial.TickTask[]>();
+    for (const s of state) {
+      const list = byTenant.get(s.task.tenantId);
+      if (list) list.push(s);
+      else byTenant.set(s.task.tenantId, [s]);
+    }
     for (const [tenantId, list] of byTenant) {
       next = Math.min(next, await this.#tickTenant(tenantId, list, now));
     }
-    for (const t of tasks) next = Math.min(next, new Date(t.config.end).getTime());
+    for (const s of state) next = Math.min(next, new Date(s.task.config.end).getTime());
     return Math.max(next, nowMs + 1);
   }
 
@@ -163,21 +196,18 @@ export class Dialer {
     return rt;
   }
 
-  async #tickTenant(tenantId: string, tasks: dial.RunningTask[], now: Date): Promise<number> {
+  async #tickTenant(tenantId: string, list: dial.TickTask[], now: Date): Promise<number> {
     const { db } = this.#o;
     const nowMs = now.getTime();
     let next = Infinity;
-    const claimants: (Claimant & {
-      t: dial.RunningTask;
-      rt: TaskRuntime;
-      pacing: PacingState;
-      tickDue: boolean;
-    })[] = [];
-    for (const t of tasks) {
+    const claimants: Claimant_[] = [];
+    let due: number | null = null;
+    for (const { task: t, flags: promoted, nextDue } of list) {
+      if (nextDue) due = Math.min(due ?? Infinity, nextDue.getTime());
       const rt = await this.#runtime(t);
-      await dial.promoteDue(db, t.id, now);
+      // Due retries were promoted by tickState; then preparing, then the flags as they are after.
       const preparing = await this.#prepare(rt, t);
-      const flags = await dial.taskFlags(db, t.id);
+      const flags = t.prepareGen === t.preparedGen ? promoted : await dial.taskFlags(db, t.id);
       if (!flags.open) {
         if (await dial.completeTaskIfDone(db, tenantId, t.id, now))
           this.#o.logger?.info({ task: t.name }, 'task completed');
@@ -209,26 +239,47 @@ export class Dialer {
         // The task's next tick: dialing happens only on task ticks (every min(interval, 3) s).
         next = Math.min(next, tickDue ? nowMs + tickLength(strategy) : t.nextTickAt!.getTime());
       }
-      (claimants.at(-1) as { canDial?: boolean }).canDial = inWindow && flags.ready && !preparing;
+      claimants.at(-1)!.canDial = inWindow && flags.ready && !preparing;
     }
-    const due = await dial.nextDue(
-      db,
-      tasks.map((t) => t.id),
-    );
-    if (due) next = Math.min(next, due.getTime());
-    if (claimants.length === 0) return next;
+    if (due !== null) next = Math.min(next, due);
+    // Only a task tick dials (next_tick_at only moves on, so a fresher read would not say
+    // otherwise): without one, the dial phase would change nothing.
+    if (!claimants.some((c) => c.tickDue)) return next;
 
-    const settings = tasks[0]!.tenant;
+    const settings = list[0]!.task.tenant;
     const toCall: { rt: TaskRuntime; call: PlacedCall }[] = [];
     // The dial phase runs under the tenant's row lock: engines sharing a tenant take turns, so
     // channels are counted once and each task's quota accrues once per task tick.
+    this.#claims++;
+    this.#claiming++;
+    this.#mayHoldLeases = true;
+    try {
+      await this.#dial(tenantId, claimants, settings, nowMs, toCall);
+      // Calls are placed only once their attempts are committed: a crash never leaves a call
+      // without its record.
+      for (const { rt, call } of toCall) this.#originate(rt, call);
+    } finally {
+      this.#claiming--;
+    }
+    return next;
+  }
+
+  async #dial(
+    tenantId: string,
+    claimants: Claimant_[],
+    settings: dial.RunningTask['tenant'],
+    nowMs: number,
+    toCall: { rt: TaskRuntime; call: PlacedCall }[],
+  ): Promise<void> {
+    const { db } = this.#o;
     await db.transaction().execute(async (trx) => {
       await dial.lockTenant(trx, tenantId);
       // Calls start now, once the lock is held: another engine may have waited here a while, and
       // channels freed meanwhile were freed before this instant (the records must show that).
       const startAt = this.#o.scheduler.now();
-      const fresh = await dial.pacingOf(
+      const { pacing: fresh, active } = await dial.pacingAndChannels(
         trx,
+        tenantId,
         claimants.map((c) => c.id),
       );
       for (const c of claimants) {
@@ -240,33 +291,36 @@ export class Dialer {
             : initialPacing(strategy);
         c.tickDue = !f?.nextTickAt || f.nextTickAt.getTime() <= nowMs;
       }
-      const free = settings.channels - (await dial.activeChannels(trx, tenantId));
+      const free = settings.channels - active;
       // Priority decides before pacing: a task held back by a higher one does not bank quota.
       const held = heldBack(claimants, settings.priorityMode);
       for (const c of claimants) {
         if (!c.tickDue) continue;
-        const canDial =
-          (c as { canDial?: boolean }).canDial === true && !held.has(c.id) && free > 0;
+        const canDial = c.canDial === true && !held.has(c.id) && free > 0;
         const r = accrue(c.pacing, c.rt.config.strategy, canDial);
         c.pacing = r.state;
         c.due = r.due;
       }
       const grant = allocate(claimants, free, settings.priorityMode);
+      const unsaved: SavedPacing[] = [];
       for (const c of claimants) {
         if (!c.tickDue) continue;
         const n = grant.get(c.id) ?? 0;
-        const placed = n > 0 ? await this.#claim(trx, c.rt, n, startAt, toCall) : 0;
-        const pacing =
-          placed < c.due ? giveBack(c.pacing, c.rt.config.strategy, c.due - placed) : c.pacing;
         const nextTick = nowMs + tickLength(c.rt.config.strategy);
         this.#nextTaskTick.set(c.id, nextTick);
-        await dial.savePacing(trx, c.id, pacing, new Date(nextTick));
+        const pacingAfter = (placed: number): SavedPacing => ({
+          tenantId,
+          taskId: c.id,
+          pacing:
+            placed < c.due ? giveBack(c.pacing, c.rt.config.strategy, c.due - placed) : c.pacing,
+          nextTickAt: new Date(nextTick),
+        });
+        // A claim that places calls saves the pacing along with their attempts.
+        const placed = n > 0 ? await this.#claim(trx, c.rt, n, startAt, toCall, pacingAfter) : 0;
+        if (placed === 0) unsaved.push(pacingAfter(0));
       }
+      await dial.savePacing(trx, tenantId, unsaved);
     });
-    // Calls are placed only once their attempts are committed: a crash never leaves a call
-    // without its record.
-    for (const { rt, call } of toCall) this.#originate(rt, call);
-    return next;
   }
 
   /**
@@ -303,7 +357,8 @@ export class Dialer {
 
   /**
    * Claims up to n customers of the task in `trx` and records their attempts; the calls to place
-   * are added to `out`. Returns the attempts made (skipped numbers included).
+   * are added to `out`. Returns the attempts made (skipped numbers included); when there are
+   * some, the task's pacing was saved with them.
    */
   async #claim(
     trx: Transaction<Database>,
@@ -311,6 +366,8 @@ export class Dialer {
     n: number,
     now: Date,
     out: { rt: TaskRuntime; call: PlacedCall }[],
+    /** The task's pacing once this many attempts were made: saved with them. */
+    pacingAfter: (placed: number) => SavedPacing,
   ): Promise<number> {
     const { engineId } = this.#o;
     const cfg = rt.config;
@@ -346,7 +403,9 @@ export class Dialer {
         ...(bar ? { endedWith: { result: bar, code: RESULT_CODES[bar] } } : {}),
       };
     });
-    const ids = await dial.insertAttempts(trx, rows);
+    const ids = await dial.insertAttempts(trx, rows, pacingAfter(rows.length));
+    const skipped: { id: number; history: dial.HistoryEntry[]; outcome: dial.ContactOutcome }[] =
+      [];
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const c = pick[i]!.c;
@@ -361,7 +420,7 @@ export class Dialer {
             result: row.endedWith.result,
           },
         ];
-        await dial.settleContact(trx, c.id, history, this.#decide(rt, c.numbers, history, now));
+        skipped.push({ id: c.id, history, outcome: decide(rt, c.numbers, history, now) });
       } else {
         out.push({
           rt,
@@ -374,6 +433,8 @@ export class Dialer {
         });
       }
     }
+    // The claimed contacts are locked by this transaction already.
+    await settleContacts(trx, skipped);
     return rows.length;
   }
 
@@ -419,37 +480,6 @@ export class Dialer {
     return out;
   }
 
-  #decide(
-    rt: TaskRuntime,
-    numbers: dial.StoredNumber[],
-    history: dial.HistoryEntry[],
-    now: Date,
-  ): dial.ContactOutcome {
-    const order = roundOrder(numbers, rt.config.callStrategy.numberRounds);
-    const d = decideAfterAttempt({
-      policy: rt.config.resultPolicy,
-      resultDefinitions: rt.resultDefinitions,
-      numbers,
-      order,
-      attempts: history.map((h) => ({
-        numberIndex: h.numberIndex,
-        startedAt: new Date(h.startedAt),
-        endedAt: new Date(h.endedAt),
-        result: h.result,
-      })),
-      zone: rt.zone,
-      windowStart: (t) => nextWindowStart(t, rt.window),
-    });
-    if (d.kind === 'finish')
-      return { kind: 'finish', result: history.at(-1)!.result, reason: d.reason, at: now };
-    return {
-      kind: 'retry',
-      numberIndex: d.numberIndex,
-      dueAt: d.notBefore,
-      ready: d.notBefore.getTime() <= now.getTime(),
-    };
-  }
-
   #originate(rt: TaskRuntime, call: PlacedCall): void {
     const callId = String(call.attemptId);
     this.#live.set(callId, { attemptId: call.attemptId, rt });
@@ -482,9 +512,10 @@ export class Dialer {
   }
 
   /**
-   * Call events are queued and settled together, in one transaction per instant: calls placed on
-   * the same tick with the same outcome end together, and one commit for all of them is what
-   * keeps a busy engine fast. If the batch fails, each event is retried on its own.
+   * Call events are queued and settled together, in one transaction per instant with a constant
+   * number of statements (./settle.ts): calls placed on the same tick with the same outcome end
+   * together, and one commit for all of them is what keeps a busy engine fast. If the batch
+   * fails, each event is retried on its own.
    */
   #queueEvent(e: CallEvent): void {
     this.#events.push(e);
@@ -493,26 +524,54 @@ export class Dialer {
     this.#o.scheduler.at(this.#o.scheduler.now(), () => this.#track(this.#flush()));
   }
 
-  async #flush(): Promise<void> {
+  /** `inTickAt`: flushed by the tick at this instant, which covers wakes up to it. */
+  async #flush(inTickAt = -Infinity): Promise<void> {
     const events = this.#events;
     this.#events = [];
     this.#flushing = false;
     if (events.length === 0) return;
+    // Each end is matched to its call here, once (a second end of a call is ignored: events are
+    // idempotent), so that a batch retried event by event still knows its calls.
+    const items: SettleItem[] = [];
+    for (const e of events) {
+      if (e.kind === 'answered') {
+        items.push({ kind: 'answered', rt: e.rt, attemptId: e.attemptId, at: e.at });
+        continue;
+      }
+      const live = this.#live.get(e.callId);
+      this.#live.delete(e.callId);
+      if (live)
+        items.push({
+          kind: 'ended',
+          rt: live.rt,
+          attemptId: live.attemptId,
+          end: e.end,
+          lastCall: false,
+        });
+    }
+    this.#o.metrics?.leasesHeld.set(this.#live.size);
+    // A call is its task's last here when no call of the task is left once it ended: neither one
+    // still in progress nor one that ends after it in this batch.
+    const busy = new Set([...this.#live.values()].map((l) => l.rt.taskId));
+    for (let i = items.length - 1; i >= 0; i--) {
+      const it = items[i]!;
+      if (it.kind !== 'ended') continue;
+      it.lastCall = !busy.has(it.rt.taskId);
+      busy.add(it.rt.taskId);
+    }
+    const opts = { nextTaskTick: (taskId: string) => this.#nextTaskTick.get(taskId) };
     let wakes: (number | undefined)[] = [];
     try {
-      await this.#o.db.transaction().execute(async (trx) => {
-        wakes = [];
-        for (const e of events) wakes.push(await this.#apply(trx, e));
-      });
+      wakes = await this.#o.db.transaction().execute((trx) => settle(trx, items, opts));
     } catch (err) {
       this.#o.logger?.warn(
         { err, events: events.length },
         'batch of call events failed; settling them one by one',
       );
       wakes = [];
-      for (const e of events) {
+      for (const it of items) {
         try {
-          wakes.push(await this.#o.db.transaction().execute((trx) => this.#apply(trx, e)));
+          wakes.push(...(await this.#o.db.transaction().execute((trx) => settle(trx, [it], opts))));
         } catch (e2) {
           // Left active: its lease expires and the sweeper closes it as system_error.
           this.#o.logger?.error({ err: e2 }, 'call event failed');
@@ -520,226 +579,58 @@ export class Dialer {
       }
     }
     const now = this.#o.scheduler.now().getTime();
-    for (const w of wakes) if (w !== undefined) this.wakeAt(Math.max(w, now));
+    for (const w of wakes) if (w !== undefined && w > inTickAt) this.wakeAt(Math.max(w, now));
     this.#o.onOutbox();
-  }
-
-  async #apply(trx: Transaction<Database>, e: CallEvent): Promise<number | undefined> {
-    if (e.kind === 'answered') {
-      await this.#answeredIn(trx, e.rt, e.attemptId, e.at);
-      return undefined;
-    }
-    const live = this.#live.get(e.callId);
-    this.#live.delete(e.callId);
-    this.#o.metrics?.leasesHeld.set(this.#live.size);
-    return live ? this.#endedIn(trx, live, e.end) : undefined;
-  }
-
-  async #answeredIn(
-    trx: Transaction<Database>,
-    rt: TaskRuntime,
-    attemptId: number,
-    at: Date,
-  ): Promise<void> {
-    {
-      const a = await dial.markAnswered(trx, attemptId, at);
-      const url = rt.config.callbackUrl;
-      if (!a || !url) return;
-      const payload = callbackPayload(
-        'connect',
-        {
-          attemptId,
-          tenantId: a.tenant_id,
-          taskId: a.task_id,
-          contactId: a.contact_id,
-          sessionId: a.session_id,
-          customField: a.custom_field,
-          number: a.number,
-          callerNo: a.caller_no,
-          attemptNo: a.attempt_no,
-          startedAt: a.started_at,
-          answeredAt: a.answered_at,
-          endedAt: null,
-          result: null,
-        },
-        rt.zone,
-      );
-      await enqueue(trx, {
-        tenantId: a.tenant_id,
-        taskId: a.task_id,
-        kind: 'callback',
-        event: 'connect',
-        attemptId,
-        contactId: a.contact_id,
-        idempotencyKey: `cb:${attemptId}:connect`,
-        target: url,
-        payload: { ...payload },
-        at,
-      });
-    }
-  }
-
-  /** A customer finished without any connected call gets the task's SMS (product.md §7). */
-  async #failureSms(
-    trx: Transaction<Database>,
-    rt: TaskRuntime,
-    c: {
-      id: number;
-      sessionId: string;
-      customField: string | null;
-      attributes: Record<string, unknown>;
-      numbers: dial.StoredNumber[];
-    },
-    history: dial.HistoryEntry[],
-    at: Date,
-  ): Promise<void> {
-    if (!rt.sms || history.some((h) => CONNECTED_RESULTS.has(h.result as ResultName))) return;
-    const to = smsRecipient(c.numbers);
-    if (!to) return;
-    const text = smsText(rt.sms.text, c, rt.encrypted);
-    await enqueue(trx, {
-      tenantId: rt.tenantId,
-      taskId: rt.taskId,
-      kind: 'sms',
-      event: 'failed_customer',
-      attemptId: null,
-      contactId: c.id,
-      idempotencyKey: `sms:${c.id}:${history.length}`,
-      target: to,
-      payload: {
-        provider: rt.sms.type,
-        templateId: rt.sms.templateId,
-        to,
-        text,
-        sessionId: c.sessionId,
-      },
-      at,
-    });
   }
 
   /**
    * Closes the calls whose lease expired (their engine died or lost the database) as
    * `system_error`, and settles their customers by policy — never re-dialing while such a call
-   * may still be up, since the lease outlives the heartbeat by three beats.
+   * may still be up, since the lease outlives the heartbeat by three beats. Looks again only once
+   * a lease it saw may have expired, or one taken since (leases last `leaseMs`).
    */
   async #sweep(now: Date): Promise<void> {
-    const lost = await dial.expiredAttempts(this.#o.db, now, 200);
-    for (const a of lost) {
-      const task = await dial.runningTaskById(this.#o.db, a.taskId);
+    const nowMs = now.getTime();
+    if (nowMs < this.#nextSweepAt) return;
+    const LIMIT = 200;
+    const { expired, nextExpiry } = await dial.expiredAttempts(this.#o.db, now, LIMIT);
+    this.#nextSweepAt =
+      expired.length >= LIMIT
+        ? nowMs
+        : Math.min(nextExpiry?.getTime() ?? Infinity, nowMs + this.#o.leaseMs);
+    if (expired.length === 0) return;
+    const busy = new Set([...this.#live.values()].map((l) => l.rt.taskId));
+    const tasks = new Map<string, dial.RunningTask | undefined>();
+    const items: SettleItem[] = [];
+    for (const a of expired) {
+      if (!tasks.has(a.taskId))
+        tasks.set(a.taskId, await dial.runningTaskById(this.#o.db, a.taskId));
+      const task = tasks.get(a.taskId);
       if (!task) continue;
       const rt = await this.#runtime(task);
-      const wake = await this.#o.db.transaction().execute((trx) =>
-        this.#endedIn(
-          trx,
-          { attemptId: a.id, rt },
-          {
-            result: 'system_error',
-            at: now,
-            detail: { reason: 'engine lost', engine: a.engineId },
-          },
-          now,
-        ),
-      );
-      if (wake !== undefined) this.wakeAt(Math.max(wake, now.getTime()));
-      this.#o.onOutbox();
-      this.recovered++;
-      this.#o.metrics?.sweeperRecoveries.inc();
-    }
-  }
-
-  /** Ends one call in `trx`: the attempt, its customer by policy, the release callback, the SMS. */
-  async #endedIn(
-    trx: Transaction<Database>,
-    live: Live,
-    end: CallEnd,
-    /** Sweeping: end it only if its lease is still expired at this instant (not renewed since). */
-    leaseExpiredBy?: Date,
-  ): Promise<number | undefined> {
-    const { rt, attemptId } = live;
-    let wake: number | undefined;
-    {
-      const a = await dial.endAttempt(
-        trx,
-        attemptId,
-        {
-          result: end.result,
-          code: RESULT_CODES[end.result],
-          at: end.at,
-          digits: end.digits,
-          detail: end.detail,
+      items.push({
+        kind: 'ended',
+        rt,
+        attemptId: a.id,
+        end: {
+          result: 'system_error',
+          at: now,
+          detail: { reason: 'engine lost', engine: a.engineId },
         },
-        leaseExpiredBy,
-      );
-      if (!a) return;
-      const c = await dial.lockContact(trx, a.contact_id);
-      if (!c) return;
-      const history = [
-        ...(c.history as dial.HistoryEntry[]),
-        {
-          numberIndex: a.number_index,
-          startedAt: a.started_at.toISOString(),
-          endedAt: end.at.toISOString(),
-          result: end.result,
-        },
-      ];
-      const outcome = this.#decide(rt, c.numbers as dial.StoredNumber[], history, end.at);
-      await dial.settleContact(trx, c.id, history, outcome);
-      // Wake on the task's next tick, not at every call's end: calls ending within a tick are
-      // settled by one engine tick (pacing only starts calls on task ticks anyway).
-      const due = outcome.kind === 'retry' ? outcome.dueAt.getTime() : end.at.getTime();
-      // The task's last call here ending: tick at once, the task may be complete.
-      const lastCall = ![...this.#live.values()].some((l) => l.rt.taskId === rt.taskId);
-      wake = lastCall ? due : Math.max(due, this.#nextTaskTick.get(rt.taskId) ?? due);
-      const url = rt.config.callbackUrl;
-      if (url) {
-        const payload = callbackPayload(
-          'release',
-          {
-            attemptId,
-            tenantId: a.tenant_id,
-            taskId: a.task_id,
-            contactId: c.id,
-            sessionId: c.session_id,
-            customField: c.custom_field,
-            number: a.number,
-            callerNo: a.caller_no,
-            attemptNo: a.attempt_no,
-            startedAt: a.started_at,
-            answeredAt: a.answered_at,
-            endedAt: end.at,
-            result: end.result,
-            digits: end.digits ?? null,
-          },
-          rt.zone,
-        );
-        await enqueue(trx, {
-          tenantId: a.tenant_id,
-          taskId: a.task_id,
-          kind: 'callback',
-          event: 'release',
-          attemptId,
-          contactId: c.id,
-          idempotencyKey: `cb:${attemptId}:release`,
-          target: url,
-          payload: { ...payload },
-          at: end.at,
-        });
-      }
-      if (outcome.kind === 'finish')
-        await this.#failureSms(
-          trx,
-          rt,
-          {
-            id: c.id,
-            sessionId: c.session_id,
-            customField: c.custom_field,
-            attributes: c.attributes,
-            numbers: c.numbers as dial.StoredNumber[],
-          },
-          history,
-          end.at,
-        );
+        lastCall: !busy.has(rt.taskId),
+      });
     }
-    return wake;
+    if (items.length === 0) return;
+    const wakes = await this.#o.db.transaction().execute((trx) =>
+      settle(trx, items, {
+        leaseExpiredBy: now,
+        nextTaskTick: (taskId) => this.#nextTaskTick.get(taskId),
+      }),
+    );
+    // The sweep is part of the tick at `now`, which covers the wakes up to it.
+    for (const w of wakes) if (w !== undefined && w > nowMs) this.wakeAt(w);
+    this.#o.onOutbox();
+    this.recovered += items.length;
+    this.#o.metrics?.sweeperRecoveries.inc(items.length);
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type SqlBool, type Transaction } from 'kysely';
 import type { Db } from './db.ts';
 import type { Database } from './schema.ts';
 import type { TaskConfig } from '../domain/task-config.ts';
@@ -104,35 +104,103 @@ export async function runningTasks(db: Db): Promise<RunningTask[]> {
   return rows.map(toRunningTask);
 }
 
-/** Tasks whose end has passed become `expired`, with an event each. Returns their ids. */
-export async function expireTasks(db: Db, now: Date): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable('tasks')
-      .set({ state: 'expired', state_changed_at: now, updated_at: now })
-      .where('state', 'in', ['draft', 'running', 'suspended', 'completed'])
-      .where('ends_at', '<=', now)
-      .returning(['tenant_id', 'id'])
-      .execute();
-    if (rows.length) {
-      await trx
-        .insertInto('task_events')
-        .values(
-          rows.map((r) => ({
-            tenant_id: r.tenant_id,
-            task_id: r.id,
-            at: now,
-            actor: 'engine',
-            action: 'expire',
-            from_state: null,
-            to_state: 'expired',
-            detail: null,
-          })),
-        )
-        .execute();
-    }
-    return rows.map((r) => r.id);
-  });
+/** A running task as a tick sees it, once its due retries were promoted. */
+export interface TickTask {
+  task: RunningTask;
+  /** taskFlags after the promotion. */
+  flags: TaskFlags;
+  /** nextDue of the task after the promotion. */
+  nextDue: Date | null;
+}
+
+/**
+ * What a tick starts from, in one statement: tasks whose end has passed become `expired` and
+ * completed tasks to which customers that may be called were added run again (an event for each
+ * task moved); then, for every running task, the retries and delays that are due become callable
+ * (promoteDue), and the task comes with its flags (taskFlags) and the next due time of a waiting
+ * contact (nextDue) as they are after that. In runningTasks' order.
+ *
+ * The reads see the rows as they were before the statement: running tasks are those not expiring
+ * plus those resumed (as their update returns them), and promoted contacts count as ready (when
+ * prepared) and no longer as waiting.
+ */
+export async function tickState(db: Db, now: Date): Promise<TickTask[]> {
+  const COLUMNS = sql.raw(
+    'tenant_id, id, name, priority, config, updated_at, pacing, next_tick_at, prepare_gen, prepared_gen, created_at',
+  );
+  const r = await sql<{
+    tenant_id: string;
+    id: string;
+    name: string;
+    priority: number;
+    config: Record<string, unknown>;
+    updated_at: Date;
+    pacing: PacingState | null;
+    next_tick_at: Date | null;
+    prepare_gen: number;
+    prepared_gen: number;
+    settings: Record<string, unknown>;
+    ready: boolean;
+    open: boolean;
+    next_due: Date | null;
+  }>`
+    with expired as (
+      update tasks set state = 'expired', state_changed_at = ${now}, updated_at = ${now}
+      where state in ('draft', 'running', 'suspended', 'completed') and ends_at <= ${now}
+      returning tenant_id, id
+    ), completed as materialized (
+      -- Those expiring are not resumed (as when expiring came first).
+      select tenant_id, id from tasks where state = 'completed' and ends_at > ${now}
+    ), resumed as (
+      -- The customers are looked for per completed task, by a scalar sub-select: as an EXISTS the
+      -- planner may turn it into a join that reads every open contact of every task, and on the
+      -- table itself its cost would be counted for every task row.
+      update tasks t set state = 'running', state_changed_at = ${now}, updated_at = ${now}
+      from completed k
+      where t.tenant_id = k.tenant_id and t.id = k.id and t.state = 'completed'
+        and (select true from contacts c
+             where c.task_id = k.id and c.state in ('ready', 'waiting') limit 1)
+      returning ${sql.raw(
+        't.tenant_id, t.id, t.name, t.priority, t.config, t.updated_at, t.pacing, t.next_tick_at, t.prepare_gen, t.prepared_gen, t.created_at',
+      )}
+    ), events as (
+      insert into task_events (tenant_id, task_id, at, actor, action, from_state, to_state, detail)
+      select tenant_id, id, ${now}::timestamptz, 'engine', 'expire', null, 'expired', null::jsonb
+      from expired
+      union all
+      select tenant_id, id, ${now}::timestamptz, 'engine', 'resume', 'completed', 'running',
+        ${JSON.stringify({ reason: 'contacts added' })}::jsonb
+      from resumed
+    ), running as (
+      select ${COLUMNS} from tasks where state = 'running' and ends_at > ${now}
+      union all
+      select ${COLUMNS} from resumed
+    ), promoted as (
+      update contacts set state = 'ready'
+      where task_id = any(array(select id from running)) and state = 'waiting' and due_at <= ${now}
+      returning task_id, order_key
+    )
+    select t.tenant_id, t.id, t.name, t.priority, t.config, t.updated_at, t.pacing, t.next_tick_at,
+      t.prepare_gen, t.prepared_gen, te.settings, f.ready,
+      -- A task with a ready customer is open: the wider look only when it has none.
+      f.ready or exists(select 1 from contacts c
+        where c.task_id = t.id and c.state in ('ready', 'waiting', 'dialing')) as open,
+      (select min(c.due_at) from contacts c
+       where c.task_id = t.id and c.state = 'waiting' and c.due_at > ${now}) as next_due
+    from running t
+    join tenants te on te.id = t.tenant_id
+    cross join lateral (
+      select exists(select 1 from contacts c
+               where c.task_id = t.id and c.state = 'ready' and c.order_key is not null)
+        or exists(select 1 from promoted p where p.task_id = t.id and p.order_key is not null)
+        as ready
+    ) f
+    order by t.tenant_id, t.priority, t.created_at`.execute(db);
+  return r.rows.map((x) => ({
+    task: toRunningTask(x),
+    flags: { ready: x.ready, open: x.open },
+    nextDue: x.next_due === null ? null : new Date(x.next_due),
+  }));
 }
 
 /** running → completed, only if nothing may still be called (checked in the same statement). */
@@ -176,55 +244,6 @@ export async function completeTaskIfDone(
       .execute();
     return true;
   });
-}
-
-/** completed → running when contacts that may be called were added. */
-export async function resumeCompletedWithData(db: Db, now: Date): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable('tasks')
-      .set({ state: 'running', state_changed_at: now, updated_at: now })
-      .where('state', '=', 'completed')
-      .where(({ exists, selectFrom, ref }) =>
-        exists(
-          selectFrom('contacts')
-            .select(sql`1`.as('x'))
-            .whereRef('contacts.task_id', '=', ref('tasks.id'))
-            .where('contacts.state', 'in', ['ready', 'waiting']),
-        ),
-      )
-      .returning(['tenant_id', 'id'])
-      .execute();
-    if (rows.length) {
-      await trx
-        .insertInto('task_events')
-        .values(
-          rows.map((r) => ({
-            tenant_id: r.tenant_id,
-            task_id: r.id,
-            at: now,
-            actor: 'engine',
-            action: 'resume',
-            from_state: 'completed',
-            to_state: 'running',
-            detail: JSON.stringify({ reason: 'contacts added' }),
-          })),
-        )
-        .execute();
-    }
-  });
-}
-
-/** Retries and delays that are due become callable. */
-export async function promoteDue(db: Db, taskId: string, now: Date): Promise<number> {
-  const r = await db
-    .updateTable('contacts')
-    .set({ state: 'ready' })
-    .where('task_id', '=', taskId)
-    .where('state', '=', 'waiting')
-    .where('due_at', '<=', now)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
 }
 
 export async function unprepared(db: Db, taskId: string, limit: number) {
@@ -303,29 +322,22 @@ export async function activeChannels(
   return Number(r.n);
 }
 
-/** The next due time of a waiting contact of these tasks, for the scheduler. */
-export async function nextDue(db: Db, taskIds: string[]): Promise<Date | null> {
-  if (taskIds.length === 0) return null;
-  const r = await db
-    .selectFrom('contacts')
-    .select((e) => e.fn.min('due_at').as('d'))
-    .where('task_id', 'in', taskIds)
-    .where('state', '=', 'waiting')
-    .executeTakeFirst();
-  return (r?.d as Date | null | undefined) ?? null;
-}
-
+/** The tasks' pacing quotas and next ticks (rows locked in id order). */
 export async function savePacing(
-  db: Db,
-  taskId: string,
-  pacing: PacingState,
-  nextTickAt: Date,
+  trx: Transaction<Database>,
+  tenantId: string,
+  rows: { taskId: string; pacing: PacingState; nextTickAt: Date }[],
 ): Promise<void> {
-  await db
-    .updateTable('tasks')
-    .set({ pacing: JSON.stringify(pacing), next_tick_at: nextTickAt })
-    .where('id', '=', taskId)
-    .execute();
+  if (rows.length === 0) return;
+  const ids = rows.map((r) => r.taskId);
+  await sql`
+    update tasks t set pacing = u.pacing::jsonb, next_tick_at = u.next_tick_at
+    from unnest(${ids}::text[], ${rows.map((r) => JSON.stringify(r.pacing))}::text[],
+      ${rows.map((r) => r.nextTickAt.toISOString())}::timestamptz[]) as u(id, pacing, next_tick_at)
+    where t.tenant_id = ${tenantId} and t.id = u.id
+      and t.id in (
+        select id from tasks where tenant_id = ${tenantId} and id = any(${ids}::text[])
+        order by id for update)`.execute(trx);
 }
 
 /**
@@ -388,123 +400,58 @@ export interface NewAttempt {
   endedWith?: { result: string; code: string };
 }
 
+/** Records the attempts; with `pacing`, saves the task's pacing in the same statement (savePacing). */
 export async function insertAttempts(
   trx: Transaction<Database>,
   rows: NewAttempt[],
+  pacing?: { tenantId: string; taskId: string; pacing: PacingState; nextTickAt: Date },
 ): Promise<number[]> {
   if (rows.length === 0) return [];
-  const out = await trx
-    .insertInto('attempts')
-    .values(
-      rows.map((a) => ({
-        tenant_id: a.tenantId,
-        task_id: a.taskId,
-        contact_id: a.contactId,
-        session_id: a.sessionId,
-        number: a.number,
-        number_index: a.numberIndex,
-        attempt_no: a.attemptNo,
-        caller_no: a.callerNo,
-        state: a.endedWith ? 'ended' : 'active',
-        engine_id: a.engineId,
-        lease_expires_at: a.endedWith ? null : a.leaseUntil,
-        started_at: a.startedAt,
-        ended_at: a.endedWith ? a.startedAt : null,
-        result: a.endedWith?.result ?? null,
-        code: a.endedWith?.code ?? null,
-      })),
-    )
-    .returning('id')
-    .execute();
-  return out.map((r) => r.id);
+  const values = rows.map((a) => ({
+    tenant_id: a.tenantId,
+    task_id: a.taskId,
+    contact_id: a.contactId,
+    session_id: a.sessionId,
+    number: a.number,
+    number_index: a.numberIndex,
+    attempt_no: a.attemptNo,
+    caller_no: a.callerNo,
+    state: a.endedWith ? 'ended' : 'active',
+    engine_id: a.engineId,
+    lease_expires_at: a.endedWith ? null : a.leaseUntil,
+    started_at: a.startedAt,
+    ended_at: a.endedWith ? a.startedAt : null,
+    result: a.endedWith?.result ?? null,
+    code: a.endedWith?.code ?? null,
+  }));
+  // A statement holds at most 65,535 parameters: large claims (big tenants, high pacing) go in
+  // chunks, the pacing update with the first.
+  const ids: number[] = [];
+  for (let i = 0; i < values.length; i += ATTEMPT_CHUNK) {
+    const chunk = values.slice(i, i + ATTEMPT_CHUNK);
+    const out =
+      pacing && i === 0
+        ? await trx
+            .with('pacing', (q) =>
+              q
+                .updateTable('tasks')
+                .set({ pacing: JSON.stringify(pacing.pacing), next_tick_at: pacing.nextTickAt })
+                .where('tenant_id', '=', pacing.tenantId)
+                .where('id', '=', pacing.taskId)
+                .returning('id'),
+            )
+            .insertInto('attempts')
+            .values(chunk)
+            .returning('id')
+            .execute()
+        : await trx.insertInto('attempts').values(chunk).returning('id').execute();
+    for (const r of out) ids.push(r.id);
+  }
+  return ids;
 }
 
-/** Records the answer; returns the attempt with its customer, for the connect callback. */
-export async function markAnswered(trx: Transaction<Database>, attemptId: number, at: Date) {
-  return trx
-    .updateTable('attempts')
-    .set({ answered_at: at })
-    .from('contacts')
-    .whereRef('contacts.id', '=', 'attempts.contact_id')
-    .where('attempts.id', '=', attemptId)
-    .where('attempts.state', '=', 'active')
-    .returning([
-      'attempts.id',
-      'attempts.tenant_id',
-      'attempts.task_id',
-      'attempts.contact_id',
-      'attempts.number',
-      'attempts.caller_no',
-      'attempts.attempt_no',
-      'attempts.started_at',
-      'attempts.answered_at',
-      'contacts.session_id',
-      'contacts.custom_field',
-    ])
-    .executeTakeFirst();
-}
-
-/** Ends an active attempt; undefined if it had already ended (events are idempotent). */
-export async function endAttempt(
-  trx: Transaction<Database>,
-  attemptId: number,
-  e: {
-    result: string;
-    code: string;
-    at: Date;
-    digits?: string | undefined;
-    detail?: Record<string, unknown> | undefined;
-  },
-  leaseExpiredBy?: Date,
-) {
-  let q = trx
-    .updateTable('attempts')
-    .set({
-      state: 'ended',
-      ended_at: e.at,
-      result: e.result,
-      code: e.code,
-      digits: e.digits ?? null,
-      detail: e.detail ? JSON.stringify(e.detail) : null,
-      lease_expires_at: null,
-    })
-    .where('id', '=', attemptId)
-    .where('state', '=', 'active');
-  // The sweeper's condition is checked again on the locked row: a heartbeat may have come since.
-  if (leaseExpiredBy) q = q.where('lease_expires_at', '<=', leaseExpiredBy);
-  return q
-    .returning([
-      'id',
-      'tenant_id',
-      'task_id',
-      'contact_id',
-      'number_index',
-      'started_at',
-      'answered_at',
-      'number',
-      'attempt_no',
-      'caller_no',
-    ])
-    .executeTakeFirst();
-}
-
-export async function lockContact(trx: Transaction<Database>, contactId: number) {
-  return trx
-    .selectFrom('contacts')
-    .select([
-      'id',
-      'numbers',
-      'history',
-      'attempts',
-      'state',
-      'session_id',
-      'custom_field',
-      'attributes',
-    ])
-    .where('id', '=', contactId)
-    .forUpdate()
-    .executeTakeFirst();
-}
+/** Attempts inserted per statement (15 parameters each). */
+const ATTEMPT_CHUNK = 2000;
 
 export type ContactOutcome =
   | { kind: 'finish'; result: string; reason: string; at: Date }
@@ -563,7 +510,7 @@ export async function recentAttempts(
     .selectFrom('attempts')
     .select(['number', (e) => e.fn.countAll<number>().as('n')])
     .where('tenant_id', '=', tenantId)
-    .where('number', 'in', numbers)
+    .where(sql<SqlBool>`number = any(${numbers}::text[])`)
     .where('started_at', '>=', since)
     .where('result', 'is distinct from', 'blocked')
     .groupBy('number')
@@ -577,71 +524,122 @@ export async function lockTenant(trx: Transaction<Database>, tenantId: string): 
   await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().execute();
 }
 
-/** The tasks' pacing quotas as another engine may have left them. */
-export async function pacingOf(
+/**
+ * After the tenant's lock: the tasks' pacing quotas as another engine may have left them, and the
+ * channels in use by the tenant (its active attempts, across every engine).
+ */
+export async function pacingAndChannels(
   trx: Transaction<Database>,
+  tenantId: string,
   taskIds: string[],
-): Promise<Map<string, { pacing: PacingState | null; nextTickAt: Date | null }>> {
-  const out = new Map<string, { pacing: PacingState | null; nextTickAt: Date | null }>();
-  if (taskIds.length === 0) return out;
-  const rows = await trx
-    .selectFrom('tasks')
-    .select(['id', 'pacing', 'next_tick_at'])
-    .where('id', 'in', taskIds)
-    .execute();
-  for (const r of rows) out.set(r.id, { pacing: r.pacing, nextTickAt: r.next_tick_at });
-  return out;
+): Promise<{
+  active: number;
+  pacing: Map<string, { pacing: PacingState | null; nextTickAt: Date | null }>;
+}> {
+  const pacing = new Map<string, { pacing: PacingState | null; nextTickAt: Date | null }>();
+  const r = await sql<{
+    n: number;
+    id: string | null;
+    pacing: PacingState | null;
+    next_tick_at: Date | null;
+  }>`
+    select a.n, t.id, t.pacing, t.next_tick_at
+    from (select count(*) as n from attempts where tenant_id = ${tenantId} and state = 'active') a
+    left join tasks t on t.tenant_id = ${tenantId} and t.id = any(${taskIds}::text[])`.execute(trx);
+  for (const x of r.rows) {
+    if (x.id !== null) pacing.set(x.id, { pacing: x.pacing, nextTickAt: x.next_tick_at });
+  }
+  return { active: Number(r.rows[0]?.n ?? 0), pacing };
 }
 
 /**
  * The heartbeat: an engine's calls and claims stay its own until `until`. Rows another transaction
  * holds (a call being settled right now) are skipped rather than waited for: waiting could deadlock
  * with a settlement that locks them in another order, and the next beat renews them anyway.
+ * Returns how many rows it renewed.
  */
-export async function renewLeases(db: Db, engineId: string, until: Date): Promise<void> {
-  await db
-    .updateTable('attempts')
-    .set({ lease_expires_at: until })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('attempts')
-        .select('id')
-        .where('engine_id', '=', engineId)
-        .where('state', '=', 'active')
-        .forUpdate()
-        .skipLocked(),
+export async function renewLeases(db: Db, engineId: string, until: Date): Promise<number> {
+  const r = await db
+    .with('a', (q) =>
+      q
+        .updateTable('attempts')
+        .set({ lease_expires_at: until })
+        // `= any(array(…))`: the rows are found through the engine's index and updated through
+        // the primary key, never by a scan of every attempt.
+        .where(
+          sql<boolean>`id = any(array(${db
+            .selectFrom('attempts')
+            .select('id')
+            .where('engine_id', '=', engineId)
+            .where('state', '=', 'active')
+            .forUpdate()
+            .skipLocked()}))`,
+        )
+        .returning('id'),
     )
-    .execute();
-  await db
-    .updateTable('contacts')
-    .set({ lease_expires_at: until })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('contacts')
-        .select('id')
-        .where('lease_owner', '=', engineId)
-        .where('state', '=', 'dialing')
-        .forUpdate()
-        .skipLocked(),
+    .with('c', (q) =>
+      q
+        .updateTable('contacts')
+        .set({ lease_expires_at: until })
+        .where(
+          sql<boolean>`id = any(array(${db
+            .selectFrom('contacts')
+            .select('id')
+            .where('lease_owner', '=', engineId)
+            .where('state', '=', 'dialing')
+            .forUpdate()
+            .skipLocked()}))`,
+        )
+        .returning('id'),
     )
-    .execute();
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('a')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('a'),
+      eb
+        .selectFrom('c')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('c'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Number(r.a) + Number(r.c);
 }
 
-/** Active attempts whose engine stopped renewing their lease. */
+/**
+ * Active attempts whose engine stopped renewing their lease (the earliest `limit`), and when the
+ * earliest lease of the others expires (null: none active).
+ */
 export async function expiredAttempts(
   db: Db,
   now: Date,
   limit: number,
-): Promise<{ id: number; taskId: string; engineId: string | null }[]> {
-  const rows = await db
-    .selectFrom('attempts')
-    .select(['id', 'task_id', 'engine_id'])
-    .where('state', '=', 'active')
-    .where('lease_expires_at', '<=', now)
-    .orderBy('lease_expires_at')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ id: r.id, taskId: r.task_id, engineId: r.engine_id }));
+): Promise<{
+  expired: { id: number; taskId: string; engineId: string | null }[];
+  nextExpiry: Date | null;
+}> {
+  const r = await sql<{
+    id: number;
+    task_id: string;
+    engine_id: string | null;
+    lease_expires_at: Date;
+  }>`
+    (select id, task_id, engine_id, lease_expires_at from attempts
+      where state = 'active' and lease_expires_at <= ${now}
+      order by lease_expires_at limit ${limit})
+    union all
+    (select id, task_id, engine_id, lease_expires_at from attempts
+      where state = 'active' and lease_expires_at > ${now}
+      order by lease_expires_at limit 1)`.execute(db);
+  const expired: { id: number; taskId: string; engineId: string | null }[] = [];
+  let nextExpiry: Date | null = null;
+  for (const x of r.rows) {
+    const at = new Date(x.lease_expires_at);
+    if (at.getTime() <= now.getTime())
+      expired.push({ id: Number(x.id), taskId: x.task_id, engineId: x.engine_id });
+    else nextExpiry = at;
+  }
+  return { expired, nextExpiry };
 }
 
 /** A task in the shape the engine works with, whatever its state. */

@@ -119,4 +119,15 @@ describe(`pacing on the virtual clock (${dbKind})`, () => {
     // Each call holds its channel 22 s: five calls start together, then five more when they end — no burst.
     expect(perSecond(attempts, start)).toMatchObject({ 0: 5, 22: 5, 44: 5 });
   });
+
+  it('a large tenant places thousands of calls in one second (more than one SQL statement can carry)', async () => {
+    h = await engineHarness({
+      start,
+      settings: { channels: 6000 },
+      network: { default: { result: 'success', ringSec: 5, talkSec: 60 } },
+    });
+    const id = await h.startTask(allDay('Big', 1, 6000), customers(6000));
+    await h.runUntil(start);
+    expect(perSecond(await h.attempts(id), start)).toEqual({ 0: 6000 });
+  });
 });
