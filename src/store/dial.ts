@@ -176,9 +176,20 @@ export async function tickState(db: Db, now: Date): Promise<TickTask[]> {
       union all
       select ${COLUMNS} from resumed
     ), promoted as (
-      update contacts set state = 'ready'
-      where task_id = any(array(select id from running)) and state = 'waiting' and due_at <= ${now}
-      returning task_id, order_key
+      -- Joined per running task (an index scan of each task's due contacts, as promoteDue does:
+      -- unlike a bitmap scan it marks the entries of contacts no longer waiting as dead).
+      update contacts c set state = 'ready'
+      from running r
+      where c.task_id = r.id and c.state = 'waiting' and c.due_at <= ${now}
+      returning c.task_id, c.order_key
+    ), flags as materialized (
+      -- Materialized: ready is read twice below and looked for once.
+      select r.id,
+        exists(select 1 from contacts c
+               where c.task_id = r.id and c.state = 'ready' and c.order_key is not null)
+          or exists(select 1 from promoted p where p.task_id = r.id and p.order_key is not null)
+          as ready
+      from running r
     )
     select t.tenant_id, t.id, t.name, t.priority, t.config, t.updated_at, t.pacing, t.next_tick_at,
       t.prepare_gen, t.prepared_gen, te.settings, f.ready,
@@ -189,12 +200,7 @@ export async function tickState(db: Db, now: Date): Promise<TickTask[]> {
        where c.task_id = t.id and c.state = 'waiting' and c.due_at > ${now}) as next_due
     from running t
     join tenants te on te.id = t.tenant_id
-    cross join lateral (
-      select exists(select 1 from contacts c
-               where c.task_id = t.id and c.state = 'ready' and c.order_key is not null)
-        or exists(select 1 from promoted p where p.task_id = t.id and p.order_key is not null)
-        as ready
-    ) f
+    join flags f on f.id = t.id
     order by t.tenant_id, t.priority, t.created_at`.execute(db);
   return r.rows.map((x) => ({
     task: toRunningTask(x),
