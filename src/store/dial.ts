@@ -184,7 +184,7 @@ export async function tickState(db: Db, now: Date): Promise<TickTask[]> {
       returning c.task_id, c.order_key
     ), flags as materialized (
       -- Materialized: ready is read twice below and looked for once.
-      select r.id,
+      select r.tenant_id, r.id,
         exists(select 1 from contacts c
                where c.task_id = r.id and c.state = 'ready' and c.order_key is not null)
           or exists(select 1 from promoted p where p.task_id = r.id and p.order_key is not null)
@@ -200,7 +200,7 @@ export async function tickState(db: Db, now: Date): Promise<TickTask[]> {
        where c.task_id = t.id and c.state = 'waiting' and c.due_at > ${now}) as next_due
     from running t
     join tenants te on te.id = t.tenant_id
-    join flags f on f.id = t.id
+    join flags f on f.tenant_id = t.tenant_id and f.id = t.id
     order by t.tenant_id, t.priority, t.created_at`.execute(db);
   return r.rows.map((x) => ({
     task: toRunningTask(x),
