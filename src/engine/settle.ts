@@ -5,11 +5,10 @@ import { decideAfterAttempt } from '../domain/retry-policy.ts';
 import type { Transaction } from 'kysely';
 import { callbackPayload, smsRecipient, smsText } from '../notify/messages.ts';
 import type * as dial from '../store/dial.ts';
-import type { OutboxMessage } from '../store/outbox.ts';
+import { enqueueAll, type OutboxMessage } from '../store/outbox.ts';
 import type { Database } from '../store/schema.ts';
 import {
   applyCallEvents,
-  enqueueAll,
   lockContacts,
   settleContacts,
   type AppliedCall,

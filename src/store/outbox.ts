@@ -15,25 +15,36 @@ export interface OutboxMessage {
   at: Date;
 }
 
-/** Written in the transaction of the state change that causes it; a duplicate key is a no-op. */
-export async function enqueue(trx: Transaction<Database>, m: OutboxMessage): Promise<void> {
-  await trx
-    .insertInto('outbox')
-    .values({
-      tenant_id: m.tenantId,
-      task_id: m.taskId,
-      kind: m.kind,
-      event: m.event,
-      attempt_id: m.attemptId,
-      contact_id: m.contactId,
-      idempotency_key: m.idempotencyKey,
-      target: m.target,
-      payload: JSON.stringify(m.payload),
-      next_at: m.at,
-      created_at: m.at,
-    })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .execute();
+/**
+ * Puts messages in the outbox in this order (ids follow it), in the transaction of the state
+ * change that causes them; a duplicate key is a no-op.
+ */
+export async function enqueueAll(
+  trx: Transaction<Database>,
+  messages: OutboxMessage[],
+): Promise<void> {
+  const CHUNK = 2000;
+  for (let i = 0; i < messages.length; i += CHUNK) {
+    await trx
+      .insertInto('outbox')
+      .values(
+        messages.slice(i, i + CHUNK).map((m) => ({
+          tenant_id: m.tenantId,
+          task_id: m.taskId,
+          kind: m.kind,
+          event: m.event,
+          attempt_id: m.attemptId,
+          contact_id: m.contactId,
+          idempotency_key: m.idempotencyKey,
+          target: m.target,
+          payload: JSON.stringify(m.payload),
+          next_at: m.at,
+          created_at: m.at,
+        })),
+      )
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
 }
 
 export interface LeasedMessage {

@@ -1,6 +1,5 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import type { OutboxMessage } from './outbox.ts';
 import type { ContactOutcome, HistoryEntry, StoredNumber } from './dial.ts';
 
 /**
@@ -190,33 +189,4 @@ export async function settleContacts(
       ${rows.map((r) => retry(r.outcome)?.numberIndex ?? null)}::smallint[]
     ) as u(id, history, attempts, state, fin, final_result, finish_reason, finished_at, due_at, next_number)
     where c.id = u.id`.execute(trx);
-}
-
-/** Puts messages in the outbox in this order (ids follow it); a duplicate key is a no-op. */
-export async function enqueueAll(
-  trx: Transaction<Database>,
-  messages: OutboxMessage[],
-): Promise<void> {
-  const CHUNK = 2000;
-  for (let i = 0; i < messages.length; i += CHUNK) {
-    await trx
-      .insertInto('outbox')
-      .values(
-        messages.slice(i, i + CHUNK).map((m) => ({
-          tenant_id: m.tenantId,
-          task_id: m.taskId,
-          kind: m.kind,
-          event: m.event,
-          attempt_id: m.attemptId,
-          contact_id: m.contactId,
-          idempotency_key: m.idempotencyKey,
-          target: m.target,
-          payload: JSON.stringify(m.payload),
-          next_at: m.at,
-          created_at: m.at,
-        })),
-      )
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .execute();
-  }
 }
