@@ -8,8 +8,8 @@ import { tenantWithKey, type TestApp } from '../helpers/app.ts';
 import { databaseUrl } from '../helpers/db.ts';
 import { spawnServe, type ServeProcess } from '../helpers/engine-process.ts';
 import { customers } from '../helpers/engine.ts';
-import { callbackReceiver, pgWorld, type PgWorld } from '../helpers/pg-world.ts';
-import { FULL_SETTINGS, IN_ORDER, WORLD, fullTaskConfig, seedWorld } from '../helpers/world.ts';
+import { callbackReceiver, pgWorld, realTimeTask, type PgWorld } from '../helpers/pg-world.ts';
+import { FULL_SETTINGS, WORLD, seedWorld } from '../helpers/world.ts';
 
 /**
  * Chaos (issue #7): three engine processes on the real PostgreSQL dial one task on the sim
@@ -105,30 +105,11 @@ describe.skipIf(!databaseUrl)('chaos: engines killed at random on one PostgreSQL
     for (let i = 0; i < ENGINES; i++) live.add(launch());
     await Promise.all([...live].map((e) => e.started));
 
-    const now = Date.now();
     const base = '/api/v1/tenants/acme/tasks';
     const created = await call(key, {
       method: 'POST',
       url: base,
-      payload: fullTaskConfig({
-        name: 'Chaos',
-        callbackUrl: rx.url,
-        sms: null,
-        blocklistId: null,
-        start: new Date(now - 3600_000).toISOString(),
-        end: new Date(now + 86400_000).toISOString(),
-        timeZone: '+00:00',
-        schedule: {
-          regular: [{ start: '00:00', end: '23:59' }],
-          specialDates: [],
-          specialPeriods: [],
-          allocations: { enabled: false, entries: [] },
-        },
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 60 },
-        callStrategy: IN_ORDER,
-        resultPolicy: POLICY,
-        businessResultPolicy: [],
-      }),
+      payload: realTimeTask('Chaos', rx.url, 60, { resultPolicy: POLICY }),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const taskId = created.body.id as string;

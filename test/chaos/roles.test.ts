@@ -6,8 +6,8 @@ import { tenantWithKey, type TestApp } from '../helpers/app.ts';
 import { databaseUrl } from '../helpers/db.ts';
 import { spawnServe, type ServeProcess } from '../helpers/engine-process.ts';
 import { customers } from '../helpers/engine.ts';
-import { callbackReceiver, pgWorld, type PgWorld } from '../helpers/pg-world.ts';
-import { FULL_SETTINGS, IN_ORDER, fullTaskConfig, seedWorld } from '../helpers/world.ts';
+import { callbackReceiver, pgWorld, realTimeTask, type PgWorld } from '../helpers/pg-world.ts';
+import { FULL_SETTINGS, seedWorld } from '../helpers/world.ts';
 
 /**
  * `serve --role dialer` and `serve --role dispatcher`: an engine split in two processes, so that
@@ -60,29 +60,11 @@ describe.skipIf(!databaseUrl)('a dialer and a dispatcher in processes of their o
     const dialer = spawn('dialer');
     await dialer.started;
 
-    const now = Date.now();
     const base = '/api/v1/tenants/acme/tasks';
     const created = await t.call(key, {
       method: 'POST',
       url: base,
-      payload: fullTaskConfig({
-        name: 'Roles',
-        callbackUrl: rx.url,
-        sms: null,
-        blocklistId: null,
-        start: new Date(now - 3600_000).toISOString(),
-        end: new Date(now + 86400_000).toISOString(),
-        timeZone: '+00:00',
-        schedule: {
-          regular: [{ start: '00:00', end: '23:59' }],
-          specialDates: [],
-          specialPeriods: [],
-          allocations: { enabled: false, entries: [] },
-        },
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 30 },
-        callStrategy: IN_ORDER,
-        businessResultPolicy: [],
-      }),
+      payload: realTimeTask('Roles', rx.url, 30),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.id as string;

@@ -10,6 +10,7 @@ import { systemClock } from '../../src/platform/clock.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { testResolver, type TestApp } from './app.ts';
 import { databaseUrl } from './db.ts';
+import { IN_ORDER, fullTaskConfig } from './world.ts';
 
 /**
  * A fresh PostgreSQL database for tests that run `outbound serve` processes (they cannot share a
@@ -101,4 +102,36 @@ export async function callbackReceiver(): Promise<{
     received,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * A task for processes on the real clock: running from an hour ago to a day ahead, dialing all
+ * day (UTC) at `callsPerInterval` calls a second, callbacks to `callbackUrl`.
+ */
+export function realTimeTask(
+  name: string,
+  callbackUrl: string,
+  callsPerInterval: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const now = Date.now();
+  return fullTaskConfig({
+    name,
+    callbackUrl,
+    sms: null,
+    blocklistId: null,
+    start: new Date(now - 3600_000).toISOString(),
+    end: new Date(now + 86400_000).toISOString(),
+    timeZone: '+00:00',
+    schedule: {
+      regular: [{ start: '00:00', end: '23:59' }],
+      specialDates: [],
+      specialPeriods: [],
+      allocations: { enabled: false, entries: [] },
+    },
+    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval },
+    callStrategy: IN_ORDER,
+    businessResultPolicy: [],
+    ...extra,
+  });
 }
