@@ -3,15 +3,32 @@ import type { FieldError } from '../platform/errors.ts';
 import type { FlowOutcome } from './interpreter.ts';
 
 /**
+ * A call's recording as the adapter leaves it on the attempt (`detail.recording`): the WAV file on
+ * the engine's host (stereo: customer left, Outbound right) and its length. The API never shows
+ * `file`; it serves the audio at `recordingUrl(...)`.
+ */
+export interface AttemptRecording {
+  file: string;
+  durationSec: number;
+}
+
+/** Where the API serves an attempt's recording; also the release callback's `filePath`. */
+export function recordingUrl(tenantId: string, taskId: string, attemptId: number | string): string {
+  const e = encodeURIComponent;
+  return `/api/v1/tenants/${e(tenantId)}/tasks/${e(taskId)}/attempts/${e(String(attemptId))}/recording`;
+}
+
+/**
  * What an answered call's flow leaves on the attempt: the digits, and a detail with the
- * questionnaire answers, variables, transfer outcome, robot turns and recording path. A callee who
+ * questionnaire answers, variables, transfer outcome, robot turns and recording. A callee who
  * hangs up during the flow still makes a successful call (product.md §6): `ending` says
- * `customer_hangup`.
+ * `customer_hangup`. A flow that failed (threw) ends as `system_error` with its error in the
+ * detail, keeping everything it collected before.
  */
 export function flowCallEnd(
   outcome: FlowOutcome,
   at: Date,
-  extra: { recording?: string | undefined } = {},
+  extra: { recording?: AttemptRecording | undefined } = {},
 ): CallEnd {
   const detail: Record<string, unknown> = { ending: outcome.ending, path: outcome.path };
   if (Object.keys(outcome.answers).length) detail.answers = outcome.answers;
@@ -20,13 +37,18 @@ export function flowCallEnd(
   if (outcome.robot) detail.robot = outcome.robot;
   if (outcome.error) detail.error = outcome.error;
   if (extra.recording) detail.recording = extra.recording;
-  return { result: 'success', at, ...(outcome.digits ? { digits: outcome.digits } : {}), detail };
+  return {
+    result: outcome.ending === 'error' ? 'system_error' : 'success',
+    at,
+    ...(outcome.digits ? { digits: outcome.digits } : {}),
+    detail,
+  };
 }
 
 /** An answered call whose flow could not run (an unpublished or broken document). */
 export function invalidFlowCallEnd(errors: FieldError[], at: Date): CallEnd {
   return {
-    result: 'success',
+    result: 'system_error',
     at,
     detail: { ending: 'error', error: 'invalid flow document', errors: errors.slice(0, 10) },
   };

@@ -74,13 +74,13 @@ describe.skipIf(!hasSipp)('sip media against sipp: RTP, RFC 4733 digits, recordi
     const detail = end.detail as {
       ending: string;
       variables: Record<string, string>;
-      recording: string;
+      recording: { file: string };
     };
     expect(detail).toMatchObject({ ending: 'flow_end', variables: { code: '11', listen: '' } });
     expect(await sipp.exit, sipp.output()).toBe(0);
 
     // The recording holds the tone exactly as sent (µ-law decoded), placed by RTP timestamp.
-    const rec = readWav(readFileSync(detail.recording));
+    const rec = readWav(readFileSync(detail.recording.file));
     expect(rec.sampleRate).toBe(8000);
     const at = indexOf(rec.samples, tone.sent.subarray(0, 160));
     expect(at).toBeGreaterThanOrEqual(0);

@@ -136,7 +136,7 @@ describe('the flow interpreter on the sim adapter', () => {
     expect(held.end).toMatchObject({ result: 'success', digits: '5' });
     expect(held.end.at.getTime() - held.answeredAt.getTime()).toBe(30_000);
     const broken = await call({ nodes: [{ id: 'x', type: 'nope' }] }, {});
-    expect(broken.end.result).toBe('success');
+    expect(broken.end.result).toBe('system_error');
     expect(broken.end.detail).toMatchObject({ ending: 'error', error: 'invalid flow document' });
   });
 

@@ -54,14 +54,16 @@ export function onAnswered(ctx: CallContext, call: SipCall, res: SipResponse): v
       callData: call.req.callData,
       ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     });
-    const end = flowCallEnd(outcome, ctx.sched.now(), { recording });
+    const end = flowCallEnd(outcome, ctx.sched.now(), {
+      recording: recording ? { file: recording, durationSec: 0 } : undefined,
+    });
     if (session.errors.length) end.detail = { ...end.detail, mediaErrors: session.errors };
     ctx.finish(call, end);
   })().catch((err: unknown) => {
     ctx.log?.error({ err, callId: call.req.callId }, 'sip flow failed');
     sendBye(ctx, call);
     ctx.finish(call, {
-      result: 'success',
+      result: 'system_error',
       at: ctx.sched.now(),
       detail: { ending: 'error', error: String(err) },
     });
