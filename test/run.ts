@@ -1,0 +1,80 @@
+/**
+ * `npm test`: the suite, then the chaos tests (processes of their own, PostgreSQL only), then one
+ * closing summary — the counts of both runs as one plain line, and the suites this machine skipped
+ * with the one command that enables them. Exits non-zero when either run fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What some suites need from the machine; a missing one skips them (they say so as they run). */
+const REQUIREMENTS = [
+  { command: 'sipp', pkg: 'sip-tester', suites: 'SIP against sipp (test/sip)' },
+  { command: 'espeak-ng', pkg: 'espeak-ng', suites: 'prompts spoken at publish (test/sip)' },
+  { command: 'sox', pkg: 'sox', suites: 'prompt conversion (test/sip)' },
+  { command: 'chromium', pkg: 'chromium', suites: 'the console in Chromium (test/e2e)' },
+];
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function vitest(args: string[], dir: string, name: string): { ok: boolean; counts: Counts } {
+  const out = join(dir, `${name}.json`);
+  const r = spawnSync(
+    'npx',
+    ['vitest', 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
+    { stdio: 'inherit' },
+  );
+  const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const j = JSON.parse(readFileSync(out, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
+    counts.passed = j.numPassedTests;
+    counts.failed = j.numFailedTests;
+    counts.skipped = j.numPendingTests + j.numTodoTests;
+  } catch {
+    counts.failed = Math.max(counts.failed, 1); // no report: the run itself broke
+  }
+  return { ok: r.status === 0, counts };
+}
+
+const has = (cmd: string) =>
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+const dir = mkdtempSync(join(tmpdir(), 'outbound-test-'));
+const extra = process.argv.slice(2);
+const main = vitest(['--exclude', 'test/chaos/**', ...extra], dir, 'main');
+const chaos = extra.length ? undefined : vitest(['test/chaos'], dir, 'chaos');
+rmSync(dir, { recursive: true, force: true });
+
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+for (const r of [main, chaos]) {
+  if (!r) continue;
+  total.passed += r.counts.passed;
+  total.failed += r.counts.failed;
+  total.skipped += r.counts.skipped;
+}
+
+const missing = REQUIREMENTS.filter((q) => !has(q.command));
+console.log('');
+if (!process.env.DATABASE_URL)
+  console.log(
+    'Skipped here: PostgreSQL-only suites (chaos, engine processes). ' +
+      'Enable: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test',
+  );
+if (missing.length) {
+  console.log(`Skipped here: ${missing.map((q) => q.suites).join('; ')}.`);
+  console.log(
+    `Enable: apt-get update && apt-get install -y ${missing.map((q) => q.pkg).join(' ')}`,
+  );
+}
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(main.ok && (chaos?.ok ?? true) ? 0 : 1);
