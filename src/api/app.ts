@@ -10,9 +10,10 @@ import type { Resolver } from '../notify/callback-target.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { FieldError } from '../platform/errors.ts';
 import type { FlowDocument } from '../ivr/flow.ts';
-import { authenticate } from './auth.ts';
+import { KEY_HEADER, authenticate } from './auth.ts';
 import { AppError } from '../platform/errors.ts';
 import { registerErrorHandler } from './problem.ts';
+import { clientErrorHandler, registerRequestGuards } from './request-guards.ts';
 import { tenantRoutes } from './tenants/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
 import { resourceRoutes } from './resources/routes.ts';
@@ -58,9 +59,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     bodyLimit: 10 * 1024 * 1024,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);
+  registerRequestGuards(app);
 
   await app.register(swagger, {
     openapi: {
@@ -87,7 +90,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (404, as if the tenant did not exist) — checked here, before body validation, for all routes.
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
-    req.principal = await authenticate(deps.db, req.headers.authorization);
+    const header = req.headers.authorization;
+    if (header !== undefined && !KEY_HEADER.test(header))
+      throw new AppError(
+        'unauthenticated',
+        "malformed Authorization header: expected 'Bearer obk_…' with one space and nothing else",
+      );
+    req.principal = await authenticate(deps.db, header);
     if (!req.principal) {
       throw new AppError(
         'unauthenticated',

@@ -23,6 +23,9 @@ declare module 'fastify' {
   }
 }
 
+/** An Authorization header as keys are given: one space, no stray whitespace, nothing else. */
+export const KEY_HEADER = /^Bearer obk_([0-9a-f]{12})_([A-Za-z0-9_-]+)$/;
+
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 export async function createApiKey(
@@ -37,7 +40,7 @@ export async function createApiKey(
 
 export async function authenticate(db: Db, header: string | undefined): Promise<Principal | null> {
   if (!header) return null;
-  const m = /^Bearer\s+obk_([0-9a-f]{12})_([A-Za-z0-9_-]+)$/.exec(header.trim());
+  const m = KEY_HEADER.exec(header);
   if (!m) return null;
   const key = await findActiveKey(db, m[1]!);
   if (!key) return null;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, type FieldError } from '../platform/errors.ts';
+import { acceptedTypes } from './request-guards.ts';
 
 /**
  * The one error handler: every error leaves as RFC 9457 problem+json. Validation errors list every
@@ -66,6 +67,23 @@ export function registerErrorHandler(app: FastifyInstance): void {
         .code(422)
         .type('application/problem+json')
         .send(problem(422, 'validation', 'Validation failed', { errors }));
+    }
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const accepted = acceptedTypes(req.routeOptions.schema?.consumes);
+      const sent = String(req.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim();
+      return reply
+        .code(415)
+        .type('application/problem+json')
+        .send(
+          problem(
+            415,
+            'unsupported_media_type',
+            `${sent ? `Content-Type '${sent}' is not accepted here` : 'the body has no Content-Type'}; send ${accepted.join(' or ')}`,
+            { accepted },
+          ),
+        );
     }
     const status =
       fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;

@@ -3,6 +3,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { FieldError } from '../platform/errors.ts';
 import type { Attribute } from './resources.ts';
 import type { NumberRules } from './tenant.ts';
+import { unstorablePaths } from './storable-text.ts';
 
 /**
  * A contact: one customer of a task (product.md §8, Appendix B). Validation is hand-written rather
@@ -228,7 +229,9 @@ const err = (errors: FieldError[], path: string, message: string) => {
 /** Checks one contact; every problem of the row at once, with JSON-pointer paths into it. */
 export function validateContact(input: unknown, rules: ContactRules): ContactResult {
   if (!isObject(input)) return { ok: false, errors: [{ path: '/', message: 'must be an object' }] };
-  const errors: FieldError[] = [];
+  // Text the database cannot store is reported first; other checks of the same field are noise.
+  const unstorable = unstorablePaths(input);
+  const errors: FieldError[] = [...unstorable];
   for (const k in input) if (!CONTACT_KEYS.has(k)) err(errors, `/${k}`, 'is not a known field');
 
   const sid = input.sessionId;
@@ -260,6 +263,13 @@ export function validateContact(input: unknown, rules: ContactRules): ContactRes
   const numbers = checkNumbers(input.numbers, rules, errors);
   const attributes = checkAttributes(input.attributes, rules, errors);
 
+  if (unstorable.length) {
+    const seen = new Set<string>();
+    return {
+      ok: false,
+      errors: errors.filter((e) => !seen.has(e.path) && seen.add(e.path)),
+    };
+  }
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,

@@ -378,13 +378,15 @@ describe(`contacts over the API (${dbKind})`, () => {
       ...Array.from({ length: 100 }, (_, i) => `L-${i},1380000${i},1`),
     );
     const chunks = (b: string | Buffer) => Readable.from([b.slice(0, 100), b.slice(100)]);
-    await expect(importFile('csv', chunks(big), target, 1000)).rejects.toMatchObject({
+    await expect(importFile('csv', chunks(big), target, { maxBytes: 1000 })).rejects.toMatchObject({
       code: 'payload_too_large',
     });
     const wb = new ExcelJS.Workbook();
     wb.addWorksheet('s').addRows(big.split('\n').map((l) => l.split(',')));
     const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
-    await expect(importFile('xlsx', chunks(xlsx), target, 1000)).rejects.toMatchObject({
+    await expect(
+      importFile('xlsx', chunks(xlsx), target, { maxBytes: 1000 }),
+    ).rejects.toMatchObject({
       code: 'payload_too_large',
     });
   });

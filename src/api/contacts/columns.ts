@@ -17,6 +17,8 @@ export interface NumberColumns {
 
 export interface ColumnPlan {
   width: number;
+  /** The header's names, trimmed (for errors about a cell). */
+  names: string[];
   sessionId: number;
   priority: number;
   customField: number;
@@ -40,6 +42,7 @@ const PER_NUMBER = /^(number|type|sequence|delaySec)([1-9][0-9]?)$/;
 export function planColumns(header: readonly string[], rules: ContactRules): HeaderCheck {
   const plan: ColumnPlan = {
     width: header.length,
+    names: header.map((h) => h.trim()),
     sessionId: -1,
     priority: -1,
     customField: -1,

@@ -11,6 +11,72 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 export const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
 /**
+ * Character sets a CSV file may be in (`?charset=` or the Content-Type's `charset`), decoded by the
+ * platform's WHATWG Encoding Standard decoder (ICU). A byte-order mark wins over the declared set:
+ * spreadsheets write UTF-16 with one.
+ */
+export const CSV_CHARSETS = [
+  'utf-8',
+  'gb18030',
+  'gbk',
+  'big5',
+  'shift_jis',
+  'utf-16le',
+  'utf-16be',
+  'iso-8859-1',
+  'windows-1252',
+] as const;
+export type CsvCharset = (typeof CSV_CHARSETS)[number];
+
+/** The charset a name stands for (`utf8`, `latin1`, `GB2312` …), or undefined. */
+export function csvCharset(name: string): CsvCharset | undefined {
+  const n = name.trim().toLowerCase();
+  const alias: Record<string, CsvCharset> = {
+    utf8: 'utf-8',
+    latin1: 'iso-8859-1',
+    gb2312: 'gbk',
+    'utf-16': 'utf-16le',
+    sjis: 'shift_jis',
+  };
+  return alias[n] ?? ((CSV_CHARSETS as readonly string[]).find((c) => c === n) as CsvCharset);
+}
+
+/** Bytes in `charset` (or the set its byte-order mark names) → UTF-8 text, chunk by chunk. */
+function decoder(charset: CsvCharset): Transform {
+  let dec: TextDecoder | undefined;
+  let head = Buffer.alloc(0);
+  const start = (bytes: Buffer): Buffer => {
+    let label: string = charset;
+    let skip = 0;
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) [label, skip] = ['utf-8', 3];
+    else if (bytes[0] === 0xff && bytes[1] === 0xfe) [label, skip] = ['utf-16le', 2];
+    else if (bytes[0] === 0xfe && bytes[1] === 0xff) [label, skip] = ['utf-16be', 2];
+    dec = new TextDecoder(label, { fatal: false, ignoreBOM: true });
+    return bytes.subarray(skip);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (!dec) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 3) return done();
+        chunk = start(head);
+      }
+      const text = dec!.decode(chunk, { stream: true });
+      done(null, text ? Buffer.from(text) : undefined);
+    },
+    flush(done) {
+      if (!dec) {
+        if (head.length === 0) return done();
+        const rest = start(head);
+        return done(null, Buffer.from(dec!.decode(rest)));
+      }
+      const text = dec.decode();
+      done(null, text ? Buffer.from(text) : undefined);
+    },
+  });
+}
+
+/**
  * Reads a contact file as a stream: the header decides the columns, then every row is checked and
  * the good ones stored in batches while the rest of the file is still being read. Memory stays flat
  * in the file's size. A header that cannot work (no sessionId or number column, a mandatory
@@ -20,8 +86,9 @@ export function importFile(
   kind: 'csv' | 'xlsx',
   source: Readable,
   t: ImportTarget,
-  maxBytes = MAX_FILE_BYTES,
+  opts: { maxBytes?: number; charset?: CsvCharset } = {},
 ): Promise<ImportReport> {
+  const maxBytes = opts.maxBytes ?? MAX_FILE_BYTES;
   let bytes = 0;
   const limited = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -33,7 +100,8 @@ export function importFile(
   });
   source.on('error', (e) => limited.destroy(e));
   source.pipe(limited);
-  const read = kind === 'csv' ? importCsv(limited, t) : importXlsx(limited, t);
+  const read =
+    kind === 'csv' ? importCsv(limited, t, opts.charset ?? 'utf-8') : importXlsx(limited, t);
   // Whatever happens, read the rest of the upload away, so that the answer reaches the client.
   return read.finally(() => {
     source.unpipe(limited);
@@ -49,9 +117,31 @@ function startFile(header: readonly string[], sink: ContactSink, t: ImportTarget
   return plan;
 }
 
-function addRow(sink: ContactSink, plan: ColumnPlan, row: number, cells: readonly string[]): void {
+function addRow(
+  sink: ContactSink,
+  plan: ColumnPlan,
+  row: number,
+  cells: readonly string[],
+  charset?: CsvCharset,
+): void {
   // Blank rows (an empty line, a row of empty cells) count for numbering but are not contacts.
   if (blankRow(cells)) return;
+  // Bytes that are not text in the file's charset were decoded as U+FFFD: refuse the row rather
+  // than store replacement characters (the usual cause: a GBK or Latin-1 file sent as UTF-8).
+  const broken = charset ? cells.findIndex((c) => c.includes('\uFFFD')) : -1;
+  if (broken >= 0) {
+    sink.report.received++;
+    sink.report.rejected++;
+    sink.error({
+      row,
+      sessionId: null,
+      path: plan.names[broken] || `column ${broken + 1}`,
+      message:
+        `has bytes that are not valid ${charset} text; if the file is in another character ` +
+        `set, import it with ?charset= one of ${CSV_CHARSETS.join(', ')}`,
+    });
+    return;
+  }
   if (cells.length > plan.width && cells.slice(plan.width).some((c) => c.trim() !== '')) {
     sink.report.received++;
     sink.report.rejected++;
@@ -67,8 +157,9 @@ function addRow(sink: ContactSink, plan: ColumnPlan, row: number, cells: readonl
   sink.add(row, input, pre, (path) => columnOf(path, ns));
 }
 
-function importCsv(source: Readable, t: ImportTarget): Promise<ImportReport> {
+function importCsv(source: Readable, t: ImportTarget, charset: CsvCharset): Promise<ImportReport> {
   const sink = new ContactSink(t);
+  const text = decoder(charset);
   const parser = parse({
     bom: true,
     relax_column_count: true,
@@ -84,7 +175,7 @@ function importCsv(source: Readable, t: ImportTarget): Promise<ImportReport> {
     const fail = (e: unknown) => {
       if (failed) return;
       failed = true;
-      source.unpipe(parser);
+      text.unpipe(parser);
       parser.destroy();
       reject(e);
     };
@@ -95,7 +186,7 @@ function importCsv(source: Readable, t: ImportTarget): Promise<ImportReport> {
           plan = startFile(cells, sink, t);
           return;
         }
-        addRow(sink, plan, ++row, cells);
+        addRow(sink, plan, ++row, cells, charset);
         if (sink.full) {
           // Parsing pauses only while the database already has its fill of batches.
           parser.pause();
@@ -115,7 +206,7 @@ function importCsv(source: Readable, t: ImportTarget): Promise<ImportReport> {
         path: '/',
         message: `the file is not valid CSV (${e.message}); the rest of the file was not read`,
       });
-      source.unpipe(parser);
+      text.unpipe(parser);
       finish();
     });
     const finish = () => {
@@ -126,7 +217,8 @@ function importCsv(source: Readable, t: ImportTarget): Promise<ImportReport> {
     };
     parser.on('end', finish);
     source.on('error', (e) => fail(e));
-    source.pipe(parser);
+    text.on('error', (e) => fail(e));
+    source.pipe(text).pipe(parser);
   });
 }
 

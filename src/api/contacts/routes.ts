@@ -14,7 +14,14 @@ import type { AppDeps } from '../app.ts';
 import { maySeePersonalData, requireOu, requireTenant, type Principal } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { assertVisible } from '../tasks/service.ts';
-import { CSV_TYPES, MAX_FILE_BYTES, XLSX_TYPE, importFile } from './import.ts';
+import {
+  CSV_CHARSETS,
+  CSV_TYPES,
+  MAX_FILE_BYTES,
+  XLSX_TYPE,
+  csvCharset,
+  importFile,
+} from './import.ts';
 import { ContactSink, loadImportTarget, type ImportReport } from './sink.ts';
 import { ContactView, ImportReportView, contactView } from './view.ts';
 
@@ -77,6 +84,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       // the schema documents the body.
       attachValidation: true,
       bodyLimit: 64 * 1024 * 1024,
+      config: { perRowText: true },
       schema: {
         tags,
         summary: `Add or update up to ${MAX_JSON_CONTACTS} contacts (keyed by sessionId)`,
@@ -123,6 +131,16 @@ export const contactRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           'numberN, typeN, sequenceN, delaySecN (N = 1, 2, …), and one column per attribute code.',
         consumes: [...CSV_TYPES, XLSX_TYPE],
         params: TaskParams,
+        querystring: Type.Object({
+          charset: Type.Optional(
+            Type.String({
+              maxLength: 32,
+              description:
+                `CSV character set (default utf-8, or the Content-Type's charset): ` +
+                `${CSV_CHARSETS.join(', ')}; a byte-order mark wins`,
+            }),
+          ),
+        }),
         // Documents the body; any stream passes (the file is checked row by row).
         body: Type.Unknown({ description: 'the file', format: 'binary' }),
         response: { 200: ImportReportView },
@@ -141,14 +159,26 @@ export const contactRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           `send the file as the body with Content-Type text/csv or ${XLSX_TYPE}`,
         );
       const kind = type === XLSX_TYPE ? 'xlsx' : 'csv';
+      const declared =
+        req.query.charset ??
+        /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers['content-type']))?.[1];
+      const charset = declared === undefined ? 'utf-8' : csvCharset(declared);
       let t;
       try {
+        if (!charset)
+          throw invalid([
+            {
+              path:
+                req.query.charset !== undefined ? '/querystring/charset' : '/headers/content-type',
+              message: `'${declared}' is not a supported character set: ${CSV_CHARSETS.join(', ')}`,
+            },
+          ]);
         t = await target(task);
       } catch (e) {
         body.resume();
         throw e;
       }
-      return audited(p, task, kind, await importFile(kind, body, t));
+      return audited(p, task, kind, await importFile(kind, body, t, { charset }));
     },
   );
 
