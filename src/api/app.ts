@@ -14,6 +14,7 @@ import { KEY_HEADER, authenticate } from './auth.ts';
 import { AppError } from '../platform/errors.ts';
 import { registerErrorHandler } from './problem.ts';
 import { clientErrorHandler, registerRequestGuards } from './request-guards.ts';
+import { registerSecurity, type AuthFailureLimits } from './security.ts';
 import { tenantRoutes } from './tenants/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
 import { resourceRoutes } from './resources/routes.ts';
@@ -39,6 +40,8 @@ export interface AppDeps {
    * prompt store); its errors refuse the publication. Absent: prompts are not prepared (sim).
    */
   preparePrompts?: (doc: FlowDocument) => Promise<FieldError[]>;
+  /** Failed authentications allowed per address and per key id in a window (default AUTH_FAILURES). */
+  authFailureLimits?: AuthFailureLimits;
 }
 
 export type App = FastifyInstance;
@@ -64,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   registerRequestGuards(app);
+  const authLimiter = await registerSecurity(app, deps.authFailureLimits);
 
   await app.register(swagger, {
     openapi: {
@@ -90,14 +94,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (404, as if the tenant did not exist) — checked here, before body validation, for all routes.
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
+    await authLimiter.check(req);
     const header = req.headers.authorization;
-    if (header !== undefined && !KEY_HEADER.test(header))
+    if (header !== undefined && !KEY_HEADER.test(header)) {
+      await authLimiter.failed(req);
       throw new AppError(
         'unauthenticated',
         "malformed Authorization header: expected 'Bearer obk_…' with one space and nothing else",
       );
+    }
     req.principal = await authenticate(deps.db, header);
     if (!req.principal) {
+      if (header !== undefined) await authLimiter.failed(req);
       throw new AppError(
         'unauthenticated',
         'a valid API key is required (Authorization: Bearer obk_…)',

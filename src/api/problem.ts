@@ -50,6 +50,8 @@ function problem(status: number, code: string, title: string, extra: Record<stri
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     if (err instanceof AppError) {
+      if (typeof err.extra?.retryAfterSec === 'number')
+        reply.header('retry-after', String(err.extra.retryAfterSec));
       return reply
         .code(err.status)
         .type('application/problem+json')

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'not_found' // 404
   | 'conflict' // 409
   | 'payload_too_large' // 413
+  | 'too_many_requests' // 429
   | 'internal'; // 500
 
 export interface FieldError {
@@ -23,6 +24,7 @@ const statusOf: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   internal: 500,
 };
 
