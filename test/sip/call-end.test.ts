@@ -96,6 +96,28 @@ describe.skipIf(!hasSipp)(
       expect(await sipp.exit, sipp.output()).toBe(0); // our BYE reached the callee
     });
 
+    it('closing the adapter (shutdown) mid-flow still reports what each call collected', async () => {
+      const dir = tmp();
+      sipp = await startSipp('info-wait-bye', {}, { fill: { digit: 1, before: 300 } });
+      const t = await adapter(sipp.port, {
+        recordingsDir: dir,
+        promptCacheDir: join(dir, 'cache'),
+      });
+      const ended = dial(t, { flow: survey(dir) });
+      setTimeout(() => void t.close(), 1200);
+      const { end } = await ended;
+      expect(end).toMatchObject({
+        result: 'success',
+        digits: '1',
+        detail: {
+          ending: 'engine_hangup',
+          answers: { q1: '1' },
+          recording: { file: expect.stringContaining(dir) as string },
+        },
+      });
+      expect(await sipp.exit, sipp.output()).toBe(0);
+    });
+
     it('a REFER accepted without a final NOTIFY is transfer_unconfirmed, not a transfer', async () => {
       sipp = await startSipp('refer-no-notify');
       tel = await adapter(sipp.port, { transferWaitSec: 0.3 });
