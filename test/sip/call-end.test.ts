@@ -96,6 +96,17 @@ describe.skipIf(!hasSipp)(
       expect(await sipp.exit, sipp.output()).toBe(0); // our BYE reached the callee
     });
 
+    it("the engine's hang-up of a held call (the empty flow) says engine_hangup, not the customer", async () => {
+      sipp = await startSipp('info-wait-bye', {}, { fill: { digit: 1, before: 50 } });
+      tel = await adapter(sipp.port);
+      const t = tel;
+      const ended = dial(t, { callId: 'held-1' });
+      setTimeout(() => t.hangup('held-1'), 300);
+      const { end } = await ended;
+      expect(end).toMatchObject({ result: 'success', detail: { ending: 'engine_hangup' } });
+      expect(await sipp.exit, sipp.output()).toBe(0);
+    });
+
     it('closing the adapter (shutdown) mid-flow still reports what each call collected', async () => {
       const dir = tmp();
       sipp = await startSipp('info-wait-bye', {}, { fill: { digit: 1, before: 300 } });

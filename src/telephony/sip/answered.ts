@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { flowCallEnd, invalidFlowCallEnd } from '../../ivr/call-end.ts';
 import { parseFlow } from '../../ivr/flow.ts';
 import { runFlow } from '../../ivr/interpreter.ts';
@@ -156,8 +156,9 @@ function withCause(call: SipCall, end: CallEnd): CallEnd {
 }
 
 function recordingPath(ctx: CallContext, call: SipCall): string {
+  // Absolute: the path is stored on the attempt and read by other processes (the API serving it).
   const dir = join(
-    ctx.config.recordingsDir ?? SIP_DEFAULTS.recordingsDir,
+    resolve(ctx.config.recordingsDir ?? SIP_DEFAULTS.recordingsDir),
     ctx.sched.now().toISOString().slice(0, 10),
   );
   mkdirSync(dir, { recursive: true });
