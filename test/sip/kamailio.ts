@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './sipp.ts';
@@ -37,7 +37,7 @@ tcp_children=1
 disable_tcp=yes
 auto_aliases=no
 listen=udp:${PROXY_HOST}:${port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+mpath="${modulesDir()}"
 loadmodule "tm.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -108,4 +108,13 @@ async function taken(port: number): Promise<boolean> {
     s.once('error', () => resolve(true));
     s.bind(port, PROXY_HOST, () => s.close(() => resolve(false)));
   });
+}
+
+/** Debian installs the modules under the architecture's triplet (x86_64-linux-gnu, aarch64-…). */
+function modulesDir(): string {
+  const multiarch = readdirSync('/usr/lib').map((d) => `/usr/lib/${d}/kamailio/modules/`);
+  return (
+    [...multiarch, '/usr/lib/kamailio/modules/'].find((d) => existsSync(d)) ??
+    '/usr/lib/kamailio/modules/'
+  );
 }
