@@ -78,6 +78,44 @@ describe.skipIf(!hasSipp)(
       expect(await sipp.exit, sipp.output()).toBe(0);
     });
 
+    it("the callee hangs up while the robot talks: the robot's turns and the digit are kept", async () => {
+      const dir = tmp();
+      const events: string[] = [];
+      const replies = [
+        {
+          actions: [
+            { type: 'play', file: tone(dir, 'hello', 0.3) },
+            { type: 'collect', max: 1 },
+          ],
+        },
+        {
+          actions: [
+            { type: 'play', file: tone(dir, 'long', 3) },
+            { type: 'collect', max: 1 },
+          ],
+        },
+      ];
+      // The robot's endpoint, answered in process (no HTTP server needed).
+      const bot: typeof fetch = (_url, init) => {
+        const body = JSON.parse(String(init?.body)) as { turn: number; event: { type: string } };
+        events.push(body.event.type);
+        return Promise.resolve(Response.json(replies[body.turn - 1] ?? { actions: [] }));
+      };
+      sipp = await startSipp('info-bye', {}, { fill: { digit: 1, before: 500, hold: 900 } });
+      tel = await adapter(sipp.port, { promptCacheDir: join(dir, 'cache') }, 'udp', bot);
+      const flow = {
+        nodes: [{ id: 'bot', type: 'robot', endpoint: 'https://bot.example.com/turn' }],
+      };
+      const { end } = await dial(tel, { flow });
+      expect(end).toMatchObject({
+        result: 'success',
+        digits: '1',
+        detail: { ending: 'customer_hangup', path: ['bot'], robot: { turns: 3, digits: '1' } },
+      });
+      expect(events).toEqual(['answered', 'digits', 'hangup']);
+      expect(await sipp.exit, sipp.output()).toBe(0);
+    });
+
     it("the engine's hang-up mid-flow keeps the digit and the answer, ending engine_hangup", async () => {
       const dir = tmp();
       sipp = await startSipp('info-wait-bye', {}, { fill: { digit: 2, before: 300 } });
