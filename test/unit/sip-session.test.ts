@@ -91,4 +91,17 @@ describe('RTP session: continuous and symmetric RTP', () => {
     expect(r.digits).toBe('7');
     expect(session.remote).toEqual(addr(actual));
   });
+
+  it("a re-INVITE's new address is used at once, and latched again from its first packet", async () => {
+    const [ours, first, moved, movedActual] = [await udp(), await udp(), await udp(), await udp()];
+    session = start(ours, first);
+    first.send(digitPacket(1, 42), ours.address().port, '127.0.0.1'); // latched on `first`
+    await first.next(2);
+    session.updateRemote(addr(moved));
+    await moved.next(2);
+    movedActual.send(digitPacket(2, 44), ours.address().port, '127.0.0.1');
+    await movedActual.next(2);
+    expect(session.remote).toEqual(addr(movedActual));
+    expect((await session.collect({ max: 2, timeoutMs: 40 })).digits).toBe('12');
+  });
 });

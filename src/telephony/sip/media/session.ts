@@ -75,6 +75,16 @@ export class RtpSession implements MediaSession {
     return this.#remote;
   }
 
+  /**
+   * The peer's new SDP (a re-INVITE moving the media, e.g. a PBX leaving the media path): send
+   * there, and latch again on the first packet, from wherever it comes.
+   */
+  updateRemote(remote: { host: string; port: number }): void {
+    if (remote.host === this.#remote?.host && remote.port === this.#remote.port) return;
+    this.#remote = remote;
+    this.#latched = false;
+  }
+
   get hungUp(): boolean {
     return this.#hungUp;
   }
