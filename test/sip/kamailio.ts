@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,13 +82,12 @@ request_route {
   const onOut = (d: Buffer) => (log = (log + d.toString()).slice(-50000));
   proc.stdout!.on('data', onOut);
   proc.stderr!.on('data', onOut);
-  // Up once its UDP port is taken.
+  // Up once it answers: an OPTIONS with Max-Forwards 0 gets its 483 (probing by binding the port
+  // ourselves could take it from kamailio while it starts).
   const deadline = Date.now() + 8000;
-  for (;;) {
+  while (!(await answers(port))) {
     if (proc.exitCode !== null) throw new Error(`kamailio exited: ${log}`);
-    if (await taken(port)) break;
     if (Date.now() > deadline) throw new Error(`kamailio did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
   return {
     port,
@@ -101,12 +101,32 @@ request_route {
   };
 }
 
-async function taken(port: number): Promise<boolean> {
-  const { createSocket } = await import('node:dgram');
-  const s = createSocket('udp4');
+/** Sends one OPTIONS (Max-Forwards 0) and resolves whether any response came within 100 ms. */
+async function answers(port: number): Promise<boolean> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  const me = sock.address().port;
+  const req = [
+    `OPTIONS sip:probe@${PROXY_HOST}:${port} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bK${Math.random().toString(36).slice(2)}`,
+    'Max-Forwards: 0',
+    `From: <sip:probe@127.0.0.1>;tag=p`,
+    `To: <sip:probe@${PROXY_HOST}>`,
+    `Call-ID: probe-${Math.random().toString(36).slice(2)}`,
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
   return new Promise((resolve) => {
-    s.once('error', () => resolve(true));
-    s.bind(port, PROXY_HOST, () => s.close(() => resolve(false)));
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 100);
+    sock.once('message', () => done(true));
+    sock.send(req, port, PROXY_HOST);
   });
 }
 
