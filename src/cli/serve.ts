@@ -174,7 +174,8 @@ function sipConfigOf(config: Config): SipConfig {
     throw new Error(
       'OUTBOUND_TELEPHONY=sip needs OUTBOUND_SIP_CONFIG (a JSON file, see docs/sip.md)',
     );
-  return JSON.parse(fs.readFileSync(config.sipConfigFile, 'utf8')) as SipConfig;
+  const file = JSON.parse(fs.readFileSync(config.sipConfigFile, 'utf8')) as SipConfig;
+  return { recordingsDir: config.recordingsDir, ...file };
 }
 
 /** The telephony adapter the configuration names: the sim network, or a SIP trunk. */

@@ -15,6 +15,11 @@ export interface Config {
   /** JSON file with the sip adapter's configuration (docs/sip.md). */
   sipConfigFile: string | undefined;
   /**
+   * Where call recordings are written (OUTBOUND_RECORDINGS_DIR, default ./data/recordings); a
+   * `recordingsDir` in the SIP configuration file takes precedence.
+   */
+  recordingsDir: string;
+  /**
    * How long what an engine holds (a customer it claimed, a call in progress) stays held without
    * its heartbeat, seconds (default 60). After it, another engine's sweeper takes it back. Outbox
    * messages a dispatcher leased are held twice as long. Shorter recovers faster after a crash;
@@ -55,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     secretKey: env.OUTBOUND_SECRET_KEY || undefined,
     telephony: telephonyOf(env.OUTBOUND_TELEPHONY),
     sipConfigFile: env.OUTBOUND_SIP_CONFIG ? path.resolve(cwd, env.OUTBOUND_SIP_CONFIG) : undefined,
+    recordingsDir: path.resolve(cwd, env.OUTBOUND_RECORDINGS_DIR || 'data/recordings'),
     leaseSec,
     exportRetentionDays,
   });

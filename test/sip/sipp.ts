@@ -126,9 +126,11 @@ export async function adapter(
   trunkPort: number,
   config: Partial<SipConfig> = {},
   transport: Transport = 'udp',
+  fetch?: typeof globalThis.fetch,
 ): Promise<SipTelephony> {
   const tel = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
+    ...(fetch ? { fetch } : {}),
     config: {
       trunk: { host: PEER, port: trunkPort, transport },
       bind: { address: '127.0.0.1' },

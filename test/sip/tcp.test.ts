@@ -100,7 +100,14 @@ describe('sip adapter over TCP against a scripted trunk', () => {
     const ringing = dial(tel, { maxRingSec: 20 });
     const r1 = await trunk.next('INVITE');
     trunk.reply(r1, 180, 'Ringing');
-    const answered = dial(tel, { maxRingSec: 20 });
+    // The answered one runs a flow: what it collected before the drop is kept.
+    const flow = {
+      nodes: [
+        { id: 'set', type: 'assign', variable: 'segment', value: 'gold', next: 'wait' },
+        { id: 'wait', type: 'collect', max: 1, timeoutSec: 10 },
+      ],
+    };
+    const answered = dial(tel, { maxRingSec: 20, flow });
     const r2 = await trunk.next('INVITE');
     trunk.reply(r2, 200, 'OK', [['Contact', `<sip:trunk@${PEER}:${trunk.port};transport=tcp>`]]);
     await trunk.next('ACK');
@@ -112,6 +119,11 @@ describe('sip adapter over TCP against a scripted trunk', () => {
     for (const e of [e1, e2])
       expect(e.end).toMatchObject({ result: 'system_error', detail: { sip: 'transport' } });
     expect(e2.answeredMs).toBeDefined();
+    expect(e2.end.detail).toMatchObject({
+      ending: 'transport_lost',
+      path: ['set', 'wait'],
+      variables: { segment: 'gold' },
+    });
     // The answered call is hung up on a new connection, in case the trunk kept it.
     const bye = await trunk.next('BYE');
     expect(header(bye.req, 'call-id')).toBe(header(r2.req, 'call-id'));

@@ -5,12 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DtmfDecoder } from '../../src/telephony/sip/media/dtmf.ts';
 import { decode, encode, encodeSample, MULAW_DECODE } from '../../src/telephony/sip/media/mulaw.ts';
 import { parseRtp, serializeRtp } from '../../src/telephony/sip/media/rtp.ts';
-import {
-  readWav,
-  WavRecorder,
-  wavHeader,
-  writeWavBuffer,
-} from '../../src/telephony/sip/media/wav.ts';
+import { CUSTOMER, OUTBOUND, StereoRecorder } from '../../src/telephony/sip/media/recorder.ts';
+import { readWav, wavHeader, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
 
 describe('G.711 µ-law', () => {
   it('matches the reference codes and round-trips every code', () => {
@@ -121,15 +117,30 @@ describe('WAV', () => {
     expect(() => readWav(Buffer.from('nope'))).toThrow(/RIFF/);
   });
 
-  it('records by RTP timestamp: a gap becomes silence, a late packet is dropped', async () => {
+  it('records stereo on one clock: customer left, Outbound right, gaps silent, length = time', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'wav-')), 'r.wav');
-    const r = new WavRecorder(path);
-    r.write(1000, Int16Array.from([1, 2]));
-    r.write(1004, Int16Array.from([5]));
-    r.write(1001, Int16Array.from([9]));
+    let ms = 0;
+    const r = new StereoRecorder(path, () => ms);
+    ms = 100; // the customer's first packet 100 ms in: 800 samples of silence before it
+    r.write(CUSTOMER, 5000, Int16Array.from([1, 2]));
+    r.write(CUSTOMER, 5004, Int16Array.from([5])); // a lost packet: 2 samples of silence
+    r.write(CUSTOMER, 5001, Int16Array.from([9])); // a late one still lands (overwrites)
+    ms = 200;
+    r.write(OUTBOUND, 77, Int16Array.from([7, 8]));
+    ms = 3500; // past the 2 s window: the first seconds go to disk while the call goes on
+    r.write(OUTBOUND, 77 + 8 * 3300, Int16Array.from([3]));
+    ms = 4000;
     await r.close();
-    const w = readWav(readFileSync(path));
-    expect([...w.samples]).toEqual([1, 2, 0, 0, 5]);
-    expect(readFileSync(path).readUInt32LE(40)).toBe(10);
+    expect(r.durationSec).toBe(4);
+    const buf = readFileSync(path);
+    expect(readWav(buf)).toMatchObject({ channels: 2, sampleRate: 8000 });
+    const left = readWav(buf, CUSTOMER).samples;
+    const right = readWav(buf, OUTBOUND).samples;
+    expect(left.length).toBe(32000);
+    expect([...left.subarray(799, 806)]).toEqual([0, 1, 9, 0, 0, 5, 0]);
+    expect([...right.subarray(1599, 1602)]).toEqual([0, 7, 8]);
+    expect(right[1600 + 8 * 3300]).toBe(3);
+    expect(buf.readUInt32LE(40)).toBe(32000 * 4);
+    expect(buf.length).toBe(44 + 32000 * 4);
   });
 });

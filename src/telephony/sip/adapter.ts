@@ -1,6 +1,7 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { Scheduler } from '../../platform/scheduler.ts';
 import type { CallEnd, CallEvents, CallRequest, Telephony } from '../port.ts';
+import { endAnswered } from './answered.ts';
 import { sendBye, type CallContext, type SipCall } from './call.ts';
 import { SIP_DEFAULTS, type SipConfig } from './config.ts';
 import { CpsGate } from './cps-gate.ts';
@@ -134,13 +135,15 @@ export class SipTelephony implements Telephony {
     const call = this.#bySipId.get(header(req, 'call-id') ?? '');
     handleInDialog(req, from, call, {
       stack: this.stack,
+      // The flow ends on its own and reports everything it collected (./answered.ts).
       onBye: (c) =>
-        c.session?.remoteHangup() ??
-        this.#finish(c, {
-          result: 'success',
-          at: this.#sched.now(),
-          detail: { ending: 'customer_hangup' },
-        }),
+        c.session && c.state === 'answered'
+          ? endAnswered(this.#ctx, c)
+          : this.#finish(c, {
+              result: 'success',
+              at: this.#sched.now(),
+              detail: { ending: 'customer_hangup' },
+            }),
       sdp: (c) =>
         sdpOffer({
           address: this.#c.media.advertise ?? this.#c.media.address,
@@ -158,16 +161,20 @@ export class SipTelephony implements Telephony {
   #onConnectionLost(dest: Endpoint, err: unknown): void {
     if (dest.host !== this.#trunk.host || dest.port !== this.#trunk.port) return;
     if (this.#bySipId.size) this.#log?.warn({ err, calls: this.#bySipId.size }, 'sip trunk lost');
+    const error = `connection to the trunk lost${err ? `: ${String(err)}` : ''}`;
     for (const call of [...this.#bySipId.values()]) {
       if (!call.inviteTxn) continue; // still waiting for its slot (maxCallsPerSec): not sent yet
-      if (call.state === 'answered') sendBye(this.#ctx, call);
+      if (call.state === 'answered' && call.session) {
+        sendBye(this.#ctx, call);
+        // Its flow ends now and reports what it collected, as system_error (./answered.ts).
+        if (!call.reported) endAnswered(this.#ctx, call, { ending: 'transport_lost', error });
+        else this.#drop(call);
+        continue;
+      }
       this.#finish(call, {
         result: 'system_error',
         at: this.#sched.now(),
-        detail: {
-          sip: 'transport',
-          error: `connection to the trunk lost${err ? `: ${String(err)}` : ''}`,
-        },
+        detail: { sip: 'transport', error },
       });
     }
   }
@@ -176,16 +183,16 @@ export class SipTelephony implements Telephony {
     const call = this.#calls.get(callId);
     if (!call) return;
     if (call.state !== 'answered') return giveUp(this.#ctx, call, 'abandoned');
-    this.#report(call, {
-      result: 'success',
-      at: this.#sched.now(),
-      detail: { ending: 'engine_hangup' },
-    });
-    void call.session?.hangup();
+    // The flow stops and reports what it collected, `ending: engine_hangup` (./answered.ts).
+    endAnswered(this.#ctx, call, { ending: 'engine_hangup' });
   }
 
   async close(): Promise<void> {
     for (const id of [...this.#calls.keys()]) this.hangup(id);
+    // Answered calls report once their flow has stopped (at once, unless a robot turn is in
+    // flight): wait for them, bounded, so a shutdown keeps what they collected.
+    for (let i = 0; i < 100 && this.#calls.size > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     // Let CANCEL/BYE leave before the socket closes.
     await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.#bySipId.values()]) this.#drop(c);

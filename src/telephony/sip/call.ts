@@ -26,6 +26,8 @@ export interface SipCall {
   inviteTxn?: { cancel(): void };
   state: 'calling' | 'ringing' | 'answered' | 'gone';
   provisional: boolean;
+  /** Any response came (a 100 too): the trunk is alive, even if the callee never rings. */
+  responded: boolean;
   /** We gave up before an answer: CANCEL once a provisional allows it; BYE a late 2xx. */
   cancelled: boolean;
   authTries: number;
@@ -34,7 +36,14 @@ export interface SipCall {
   timers: Timer[];
   rtp: RtpPorts;
   session?: RtpSession;
-  transfer?: { resolve(r: TransferResult): void; timer?: Timer };
+  /** A REFER in progress; `accepted` once the trunk answered it 2xx (waiting for the NOTIFY). */
+  transfer?: { resolve(r: TransferResult): void; timer?: Timer; accepted?: boolean };
+  /**
+   * Why an answered call is ending, when not by its flow or the callee: the engine hung it up,
+   * or the connection to the trunk dropped. The flow still finishes and its outcome is kept;
+   * this only says how the call ended (./answered.ts).
+   */
+  endCause?: { ending: 'engine_hangup' } | { ending: 'transport_lost'; error: string };
 }
 
 export interface CallContext {

@@ -1,5 +1,6 @@
 import type { SipCall } from './call.ts';
 import { header, responseTo, type SipRequest } from './message.ts';
+import { parseSdp } from './sdp.ts';
 import { newTag, type Endpoint, type SipStack } from './stack.ts';
 
 /**
@@ -38,8 +39,12 @@ export function handleInDialog(
     case 'BYE':
       reply(200, 'OK');
       return ctx.onBye(mine);
-    case 'INVITE':
-      // A session refresh: same media, same offer.
+    case 'INVITE': {
+      // A session refresh or a media move: our side stays the same (same offer); theirs may move.
+      const sdp = req.body.length ? parseSdp(req.body) : undefined;
+      // c=0.0.0.0 is the old way of saying "hold": keep sending where we did.
+      if (sdp && sdp.address !== '0.0.0.0')
+        mine.session?.updateRemote({ host: sdp.address, port: sdp.port });
       return reply(
         200,
         'OK',
@@ -49,6 +54,7 @@ export function handleInDialog(
         ],
         ctx.sdp(mine),
       );
+    }
     case 'NOTIFY': {
       reply(200, 'OK');
       const m = /^SIP\/2\.0 (\d{3})(.*)$/m.exec(req.body.toString());

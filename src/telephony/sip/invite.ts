@@ -55,6 +55,7 @@ export function newCall(
     inviteExtra,
     state: 'calling',
     provisional: false,
+    responded: false,
     cancelled: false,
     authTries: 0,
     reported: false,
@@ -90,13 +91,15 @@ function sendInvite(ctx: CallContext, call: SipCall): void {
 }
 
 function onProvisional(ctx: CallContext, call: SipCall, res: SipResponse): void {
-  if (res.status === 100) return;
+  call.responded = true;
+  // Any provisional response, 100 included, allows a CANCEL (RFC 3261 §9.1); only 18x rings.
   call.provisional = true;
-  if (call.state === 'calling') call.state = 'ringing';
+  if (res.status !== 100 && call.state === 'calling') call.state = 'ringing';
   if (call.cancelled) sendCancel(ctx, call);
 }
 
 function onFinal(ctx: CallContext, call: SipCall, res: SipResponse): void {
+  call.responded = true;
   if (res.status >= 200 && res.status < 300) return onSuccess(ctx, call, res);
   if (
     isChallenge(res.status) &&
@@ -164,11 +167,20 @@ function sendCancel(ctx: CallContext, call: SipCall): void {
 export function giveUp(ctx: CallContext, call: SipCall, result: ResultName): void {
   if (call.state === 'answered' || call.state === 'gone' || call.cancelled) return;
   call.cancelled = true;
-  ctx.report(call, {
-    result,
-    at: ctx.sched.now(),
-    detail: { sip: call.provisional ? 'cancelled' : 'no provisional response' },
-  });
+  // Not a single response (not even 100 Trying) by the ring limit: the trunk is dead or
+  // unreachable, which is a transport failure (product.md §6), not a customer who did not answer.
+  if (result === 'ring_timeout' && !call.responded)
+    ctx.report(call, {
+      result: 'system_error',
+      at: ctx.sched.now(),
+      detail: { sip: 'no response' },
+    });
+  else
+    ctx.report(call, {
+      result,
+      at: ctx.sched.now(),
+      detail: { sip: call.provisional ? 'cancelled' : 'no provisional response' },
+    });
   if (call.provisional) sendCancel(ctx, call);
   // Without a provisional, RFC 3261 §9.1 forbids CANCEL: wait for one, or for Timer B.
 }

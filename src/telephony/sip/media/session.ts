@@ -1,4 +1,5 @@
 import type { Socket } from 'node:dgram';
+import type { AttemptRecording } from '../../../ivr/call-end.ts';
 import type { Prompt } from '../../../ivr/flow.ts';
 import type {
   CollectOptions,
@@ -11,17 +12,23 @@ import type {
 import type { Scheduler, Timer } from '../../../platform/scheduler.ts';
 import { DtmfDecoder } from './dtmf.ts';
 import { decode, encode } from './mulaw.ts';
-import { FRAME_MS, monotonicMs, type Pacer } from './pacer.ts';
+import { FRAME_MS, type Pacer } from './pacer.ts';
 import type { PromptStore } from './prompts.ts';
 import { parseRtp, serializeRtp } from './rtp.ts';
-import { WavRecorder } from './wav.ts';
+import { CUSTOMER, OUTBOUND, StereoRecorder } from './recorder.ts';
 
 /**
- * The media session of one answered SIP call: prompts out as PCMU RTP paced by the shared pacer,
- * RFC 4733 digits in (SIP INFO digits too, via `digit`), received audio to WAV when recording.
- * Signalling (BYE, REFER) stays with the adapter, reached through `signal`.
+ * The media session of one answered SIP call: PCMU RTP out for the whole call, paced by the
+ * shared pacer — the current prompt, or silence between prompts, so peers with RTP inactivity
+ * timers keep the call and NATs keep their mapping; RFC 4733 digits in (SIP INFO digits too, via
+ * `digit`); both directions to a stereo WAV when recording. Symmetric RTP: we send to the address
+ * the peer's RTP actually comes from (latched on its first packet; the SDP address until then)
+ * and ignore packets from anywhere else afterwards. Signalling (BYE, REFER) stays with the
+ * adapter, reached through `signal`.
  */
 export const SAMPLES_PER_FRAME = (8000 * FRAME_MS) / 1000;
+const SILENCE = new Int16Array(SAMPLES_PER_FRAME);
+const SILENCE_PCMU = encode(SILENCE);
 
 export interface RtpSessionOptions {
   socket: Socket;
@@ -38,14 +45,19 @@ export class RtpSession implements MediaSession {
   readonly #o: RtpSessionOptions;
   readonly #dtmf = new DtmfDecoder();
   readonly #ssrc = (Math.random() * 2 ** 32) >>> 0;
-  readonly #t0 = monotonicMs();
-  readonly #ts0 = (Math.random() * 2 ** 32) >>> 0;
+  #ts = (Math.random() * 2 ** 32) >>> 0;
   #seq = (Math.random() * 65536) >>> 0;
+  #marker = true;
+  #remote: { host: string; port: number } | undefined;
+  #latched = false;
   #buffer = '';
   #hungUp = false;
   #onDigit: (() => void) | undefined;
   #onHangup: (() => void) | undefined;
-  #recorder: WavRecorder | undefined;
+  #recorder: StereoRecorder | undefined;
+  /** The prompt being played; silence goes out when there is none. */
+  #current: { samples: Int16Array; i: number; done(interrupted: boolean): void } | undefined;
+  readonly #stream = { frame: (): boolean => this.#frame() };
   /** Prompts that could not be played (missing file, TTS failure), for the call's detail. */
   readonly errors: string[] = [];
   packetsIn = 0;
@@ -53,7 +65,24 @@ export class RtpSession implements MediaSession {
 
   constructor(o: RtpSessionOptions) {
     this.#o = o;
-    o.socket.on('message', (buf) => this.#receive(buf));
+    this.#remote = o.remote;
+    o.socket.on('message', (buf, rinfo) => this.#receive(buf, rinfo));
+    o.pacer.add(this.#stream);
+  }
+
+  /** Where our RTP goes: the SDP's address, then the one the peer's RTP comes from. */
+  get remote(): { host: string; port: number } | undefined {
+    return this.#remote;
+  }
+
+  /**
+   * The peer's new SDP (a re-INVITE moving the media, e.g. a PBX leaving the media path): send
+   * there, and latch again on the first packet, from wherever it comes.
+   */
+  updateRemote(remote: { host: string; port: number }): void {
+    if (remote.host === this.#remote?.host && remote.port === this.#remote.port) return;
+    this.#remote = remote;
+    this.#latched = false;
   }
 
   get hungUp(): boolean {
@@ -65,8 +94,17 @@ export class RtpSession implements MediaSession {
   }
 
   startRecording(): string | undefined {
-    if (!this.#recorder && this.#o.recordPath) this.#recorder = new WavRecorder(this.#o.recordPath);
+    if (!this.#recorder && this.#o.recordPath)
+      this.#recorder = new StereoRecorder(this.#o.recordPath);
     return this.#recorder?.path;
+  }
+
+  /** Closes the recording, if any, and tells its file and length. Idempotent. */
+  async stopRecording(): Promise<AttemptRecording | undefined> {
+    const r = this.#recorder;
+    if (!r) return undefined;
+    await r.close().catch(() => undefined);
+    return { file: r.path, durationSec: r.durationSec };
   }
 
   /** A digit from outside RTP (SIP INFO). */
@@ -84,6 +122,7 @@ export class RtpSession implements MediaSession {
 
   async close(): Promise<void> {
     this.remoteHangup();
+    this.#o.pacer.remove(this.#stream);
     await this.#recorder?.close().catch(() => undefined);
   }
 
@@ -102,38 +141,19 @@ export class RtpSession implements MediaSession {
     if (this.#hungUp) return { interrupted: false };
     if (opts.bargeIn && this.#buffer) return { interrupted: true };
     return new Promise((resolve) => {
-      let i = 0;
       let stopped = false;
-      // The RTP clock follows real time across silences between prompts (RFC 3550 §5.1).
-      let ts = (this.#ts0 + Math.round((monotonicMs() - this.#t0) * 8)) >>> 0;
-      let marker = true;
       const done = (interrupted: boolean) => {
         if (stopped) return;
         stopped = true;
-        this.#o.pacer.remove(stream);
+        if (this.#current === current) this.#current = undefined;
         this.#onDigit = undefined;
         this.#onHangup = undefined;
         resolve({ interrupted });
       };
-      const stream = {
-        frame: (): boolean => {
-          if (stopped) return false;
-          if (i >= samples.length) {
-            done(false);
-            return false;
-          }
-          const chunk = new Int16Array(SAMPLES_PER_FRAME);
-          chunk.set(samples.subarray(i, i + SAMPLES_PER_FRAME));
-          this.#send(ts, marker, encode(chunk));
-          marker = false;
-          ts = (ts + SAMPLES_PER_FRAME) >>> 0;
-          i += SAMPLES_PER_FRAME;
-          return true;
-        },
-      };
+      const current = { samples, i: 0, done };
+      this.#current = current;
       if (opts.bargeIn) this.#onDigit = () => done(true);
       this.#onHangup = () => done(false);
-      this.#o.pacer.add(stream);
     });
   }
 
@@ -203,8 +223,31 @@ export class RtpSession implements MediaSession {
     return Promise.resolve();
   }
 
+  /** One 20 ms frame out: the prompt's next one, or silence; false once the call is over. */
+  #frame(): boolean {
+    if (this.#hungUp) {
+      this.#current?.done(false);
+      return false;
+    }
+    const cur = this.#current;
+    let pcm = SILENCE;
+    let payload = SILENCE_PCMU;
+    if (cur) {
+      pcm = new Int16Array(SAMPLES_PER_FRAME);
+      pcm.set(cur.samples.subarray(cur.i, cur.i + SAMPLES_PER_FRAME));
+      payload = encode(pcm);
+      cur.i += SAMPLES_PER_FRAME;
+      if (cur.i >= cur.samples.length) cur.done(false);
+    }
+    this.#send(this.#ts, this.#marker, payload);
+    this.#recorder?.write(OUTBOUND, this.#ts, pcm);
+    this.#marker = false;
+    this.#ts = (this.#ts + SAMPLES_PER_FRAME) >>> 0;
+    return true;
+  }
+
   #send(ts: number, marker: boolean, payload: Buffer): void {
-    const r = this.#o.remote;
+    const r = this.#remote;
     if (!r) return;
     this.#seq = (this.#seq + 1) & 0xffff;
     this.packetsOut++;
@@ -222,15 +265,19 @@ export class RtpSession implements MediaSession {
     );
   }
 
-  #receive(buf: Buffer): void {
+  #receive(buf: Buffer, from: { address: string; port: number }): void {
     const p = parseRtp(buf);
     if (!p) return;
+    if (!this.#latched) {
+      this.#latched = true;
+      this.#remote = { host: from.address, port: from.port };
+    } else if (from.address !== this.#remote!.host || from.port !== this.#remote!.port) return;
     this.packetsIn++;
     if (p.payloadType === (this.#o.dtmfPt ?? 101)) {
       const d = this.#dtmf.push(p);
       if (d) this.digit(d);
     } else if (p.payloadType === 0 && this.#recorder) {
-      this.#recorder.write(p.timestamp, decode(p.payload));
+      this.#recorder.write(CUSTOMER, p.timestamp, decode(p.payload));
     }
   }
 }

@@ -1,8 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
-
 /**
  * WAV files: read any PCM16 / µ-law / A-law file by walking its RIFF chunks (LIST, fact and
- * others are skipped, odd sizes padded), and write 8 kHz mono 16-bit PCM recordings.
+ * others are skipped, odd sizes padded), and write 8 kHz mono 16-bit PCM (recordings, stereo,
+ * are written by ./recorder.ts).
  */
 export interface WavAudio {
   sampleRate: number;
@@ -10,13 +9,13 @@ export interface WavAudio {
   /** 1 PCM, 6 A-law, 7 µ-law. */
   format: number;
   bitsPerSample: number;
-  /** The first channel, as 16-bit linear samples. */
+  /** One channel (the first unless asked), as 16-bit linear samples. */
   samples: Int16Array;
 }
 
 export class WavError extends Error {}
 
-export function readWav(buf: Buffer): WavAudio {
+export function readWav(buf: Buffer, channel = 0): WavAudio {
   if (
     buf.length < 12 ||
     buf.toString('ascii', 0, 4) !== 'RIFF' ||
@@ -48,22 +47,23 @@ export function readWav(buf: Buffer): WavAudio {
   }
   if (!fmt) throw new WavError('no fmt chunk');
   if (!data) throw new WavError('no data chunk');
-  return { ...fmt, samples: toLinear(fmt, data) };
+  if (channel >= Math.max(1, fmt.channels)) throw new WavError(`no channel ${channel}`);
+  return { ...fmt, samples: toLinear(fmt, data, channel) };
 }
 
-function toLinear(fmt: Omit<WavAudio, 'samples'>, data: Buffer): Int16Array {
+function toLinear(fmt: Omit<WavAudio, 'samples'>, data: Buffer, channel: number): Int16Array {
   const ch = Math.max(1, fmt.channels);
   if (fmt.format === 1 && fmt.bitsPerSample === 16) {
     const n = Math.floor(data.length / (2 * ch));
     const out = new Int16Array(n);
-    for (let i = 0; i < n; i++) out[i] = data.readInt16LE(i * 2 * ch);
+    for (let i = 0; i < n; i++) out[i] = data.readInt16LE((i * ch + channel) * 2);
     return out;
   }
   if ((fmt.format === 7 || fmt.format === 6) && fmt.bitsPerSample === 8) {
     const n = Math.floor(data.length / ch);
     const out = new Int16Array(n);
     const dec = fmt.format === 7 ? ulaw : alaw;
-    for (let i = 0; i < n; i++) out[i] = dec(data[i * ch]!);
+    for (let i = 0; i < n; i++) out[i] = dec(data[i * ch + channel]!);
     return out;
   }
   throw new WavError(`unsupported WAV encoding (format ${fmt.format}, ${fmt.bitsPerSample} bits)`);
@@ -104,45 +104,4 @@ export function wavHeader(sampleRate: number, dataBytes: number): Buffer {
 export function writeWavBuffer(samples: Int16Array, sampleRate = 8000): Buffer {
   const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
   return Buffer.concat([wavHeader(sampleRate, data.length), data]);
-}
-
-/**
- * Records received audio to a WAV file as it arrives, placed by RTP timestamp: lost packets
- * become silence, late ones are dropped. The header gets its sizes on close.
- */
-export class WavRecorder {
-  readonly path: string;
-  #fh: Promise<FileHandle>;
-  #written = 0;
-  #chain: Promise<unknown> = Promise.resolve();
-  #start: number | undefined;
-
-  constructor(path: string) {
-    this.path = path;
-    this.#fh = open(path, 'w').then(async (fh) => {
-      await fh.write(wavHeader(8000, 0), 0, 44, 0);
-      return fh;
-    });
-    this.#fh.catch(() => undefined);
-  }
-
-  /** `timestamp` is the RTP timestamp (8 kHz) of the first sample. */
-  write(timestamp: number, samples: Int16Array): void {
-    this.#start ??= timestamp;
-    const at = (timestamp - this.#start) >>> 0;
-    if (at < this.#written || at - this.#written > 8000 * 60) return; // late, or a timestamp jump
-    const gap = at - this.#written;
-    const buf = Buffer.alloc((gap + samples.length) * 2);
-    Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(buf, gap * 2);
-    const pos = 44 + this.#written * 2;
-    this.#written += gap + samples.length;
-    this.#chain = this.#chain.then(async () => (await this.#fh).write(buf, 0, buf.length, pos));
-  }
-
-  async close(): Promise<void> {
-    await this.#chain.catch(() => undefined);
-    const fh = await this.#fh;
-    await fh.write(wavHeader(8000, this.#written * 2), 0, 44, 0);
-    await fh.close();
-  }
 }
