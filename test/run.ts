@@ -14,6 +14,16 @@ const REQUIREMENTS = [
   { command: 'espeak-ng', pkg: 'espeak-ng', suites: 'prompts spoken at publish (test/sip)' },
   { command: 'sox', pkg: 'sox', suites: 'prompt conversion (test/sip)' },
   { command: 'chromium', pkg: 'chromium', suites: 'the console in Chromium (test/e2e)' },
+  {
+    command: 'baresip',
+    pkg: 'baresip-core',
+    suites: 'SIP against a real phone (test/sip/real-ua)',
+  },
+  {
+    command: 'kamailio',
+    pkg: 'kamailio',
+    suites: 'SIP digest through a real proxy (test/sip/real-ua)',
+  },
 ];
 
 interface Counts {
