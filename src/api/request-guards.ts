@@ -37,7 +37,45 @@ export function jsonDepth(text: string, stopAt = Infinity): number {
   return max;
 }
 
+/**
+ * A copy of a body schema in which every object that lists its properties refuses others
+ * (`additionalProperties: false`) unless it says otherwise: a misspelt or misplaced field is named
+ * in a 422 rather than silently ignored. Objects without listed properties (free-form documents
+ * such as a flow's `document` or a contact's `callData`) stay open, and so do the parts of an
+ * intersection (`allOf`), which each see only some of the fields.
+ */
+export function closedSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closedSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const s = schema as Record<string | symbol, unknown>;
+  const out: Record<string | symbol, unknown> = {};
+  for (const k of Reflect.ownKeys(s)) {
+    const v = s[k];
+    if (k === 'properties' || k === 'patternProperties')
+      out[k] = Object.fromEntries(
+        Object.entries(v as object).map(([p, x]) => [p, closedSchema(x)]),
+      );
+    else if (k === 'items' || k === 'anyOf' || k === 'oneOf' || k === 'additionalProperties')
+      out[k] = closedSchema(v);
+    else out[k] = v;
+  }
+  const props = out.properties as object | undefined;
+  if (
+    out.type === 'object' &&
+    props &&
+    Object.keys(props).length &&
+    !('additionalProperties' in out)
+  )
+    out.additionalProperties = false;
+  return out;
+}
+
 export function registerRequestGuards(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const body = route.schema?.body;
+    if (body && !route.attachValidation)
+      route.schema = { ...route.schema, body: closedSchema(body) };
+  });
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {

@@ -159,6 +159,34 @@ describe('input that cannot be stored or read is answered, and loses nothing', (
     expect(bad.body.errors).toEqual([expect.objectContaining({ path: '/querystring/charset' })]);
   });
 
+  it('refuses unknown fields on writes, top level included, naming each', async () => {
+    const patch = await t.call(t.adminKey, {
+      method: 'PATCH',
+      url: '/api/v1/tenants/acme',
+      payload: { name: 'Acme', channels: 99 },
+    });
+    expect(patch.status).toBe(422);
+    expect(patch.body.errors).toEqual([{ path: '/channels', message: 'is not a known field' }]);
+    const inSettings = await t.call(t.adminKey, {
+      method: 'PATCH',
+      url: '/api/v1/tenants/acme',
+      payload: { settings: { timeZone: '+08:00', colour: 'red' } },
+    });
+    expect(inSettings.status).toBe(422);
+    expect(inSettings.body.errors).toEqual([
+      { path: '/settings/colour', message: expect.stringContaining('known') },
+    ]);
+    const tenant = await t.call(t.adminKey, { method: 'GET', url: '/api/v1/tenants/acme' });
+    expect(tenant.body.settings.channels).not.toBe(99);
+    const k = await t.call(key, {
+      method: 'POST',
+      url: '/api/v1/tenants/acme/keys',
+      payload: { name: 'x', role: 'viewer', scope: 'all' },
+    });
+    expect(k.status).toBe(422);
+    expect(k.body.errors).toEqual([{ path: '/scope', message: 'is not a known field' }]);
+  });
+
   it('answers deep nesting with 400, never 500', async () => {
     for (const deep of [
       '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),
