@@ -59,6 +59,10 @@ export async function serve(
           onError,
         )
       : new RealScheduler(onError);
+  // Leases, heartbeats and the drain are operators' real seconds: on an accelerated clock they
+  // last `speed` times as long on it, so `--speed 60` never shortens a lease to 1 s of real time
+  // (a stalled database would then make live calls look dead).
+  const realTime = scaleToClock(opts.speed);
   // Exports are written where the API serves them from: in API processes.
   const exporter = !hasApi
     ? undefined
@@ -85,7 +89,7 @@ export async function serve(
       scheduler,
       owner: engineId,
       channels: { callback: callbackChannel(sender), sms },
-      leaseMs: config.leaseSec * 2000,
+      leaseMs: config.leaseSec * 2000 * realTime,
       metrics,
       logger: log,
     });
@@ -100,7 +104,7 @@ export async function serve(
       telephony,
       engineId,
       logger: log,
-      leaseMs: config.leaseSec * 1000,
+      leaseMs: config.leaseSec * 1000 * realTime,
       onOutbox: () => dispatcher?.wakeAt(),
       metrics,
     });
@@ -155,7 +159,10 @@ export async function serve(
     logger.info({ signal }, 'shutting down: no new calls, finishing the calls in progress');
     await app?.close();
     await probe?.close();
-    await dialer?.stop();
+    if (dialer) {
+      const { ended, cut } = await dialer.drain(config.drainSec * 1000 * realTime);
+      log.info({ ended, cut }, 'engine drained');
+    }
     await telephony?.close();
     await dialer?.stop();
     await dispatcher?.stop();
@@ -167,6 +174,11 @@ export async function serve(
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Milliseconds of the service's clock per real millisecond (`--speed`, default 1). */
+export function scaleToClock(speed: number | undefined): number {
+  return speed && speed > 0 ? speed : 1;
 }
 
 function sipConfigOf(config: Config): SipConfig {
