@@ -33,6 +33,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One stop of an engine by the driver, and what it held at that moment. */
 export interface StopRecord {
   engineId: string;
+  /** Its log's last lines, when it did not exit as it should. */
+  log?: string;
   signal: 'SIGKILL' | 'SIGTERM';
   /** Whether the driver aimed at an engine holding calls (else: any engine). */
   aimed: boolean;
@@ -58,6 +60,7 @@ export class EnginePool {
   readonly live = new Set<ServeProcess>();
   readonly all: ServeProcess[] = [];
   readonly stops: StopRecord[] = [];
+  readonly logs = new Map<ServeProcess, string>();
   readonly #o: EngineOptions;
   readonly #networkFile: string;
   #n = 0;
@@ -83,12 +86,13 @@ export class EnginePool {
   }
 
   async launch(): Promise<ServeProcess> {
+    const logFile = path.join(this.#o.dir, `engine-${++this.#n}.log`);
     const e = spawnServe({
       role: 'engine',
       databaseUrl: this.#o.url,
       secretKey: this.#o.secretKey,
       network: this.#networkFile,
-      logFile: path.join(this.#o.dir, `engine-${++this.#n}.log`),
+      logFile,
       env: {
         OUTBOUND_LEASE_SEC: String(this.#o.leaseSec),
         OUTBOUND_DRAIN_SEC: String(this.#o.drainSec),
@@ -98,6 +102,7 @@ export class EnginePool {
     });
     this.all.push(e);
     this.live.add(e);
+    this.logs.set(e, logFile);
     await e.started;
     if (!e.engineId) throw new Error(`engine ${e.pid} did not say its engine id`);
     return e;
@@ -178,9 +183,18 @@ export class EnginePool {
             held: [],
             exitCode: exit.code,
             leftActive: held.length,
+            ...(exit.code !== 0 ? { log: this.tail(victim) } : {}),
           };
     this.stops.push(rec);
     return rec;
+  }
+
+  /** The last lines of an engine's log (to show why it failed). */
+  tail(e: ServeProcess, lines = 15): string {
+    const f = this.logs.get(e);
+    return f && fs.existsSync(f)
+      ? fs.readFileSync(f, 'utf8').trim().split('\n').slice(-lines).join('\n')
+      : '';
   }
 
   async close(): Promise<void> {
@@ -264,7 +278,8 @@ export function checkStops(attempts: AttemptRows, stops: StopRecord[]): string[]
   const problems: string[] = [];
   for (const s of stops) {
     if (s.signal === 'SIGTERM') {
-      if (s.exitCode !== 0) problems.push(`${s.engineId}: exited ${s.exitCode} on SIGTERM`);
+      if (s.exitCode !== 0)
+        problems.push(`${s.engineId}: exited ${s.exitCode} on SIGTERM; its log ends:\n${s.log}`);
       if (s.leftActive) problems.push(`${s.engineId}: left ${s.leftActive} calls open on SIGTERM`);
       continue;
     }
