@@ -94,7 +94,6 @@ export async function serve(
       logger: log,
     });
     dispatcher.start();
-    if (role === 'dispatcher') logger.info({ engineId }, 'dispatcher started');
   }
   if (hasDialer) {
     telephony = await telephonyFor(config, scheduler, logger, opts.network);
@@ -109,7 +108,6 @@ export async function serve(
       metrics,
     });
     dialer.start();
-    logger.info({ engineId, telephony: config.telephony }, 'engine started');
   }
   // On a SIP trunk, publishing a flow converts its prompts into the cache calls read from (the
   // engine's own store when it runs in this process; else one on the same cache directory).
@@ -172,8 +170,16 @@ export async function serve(
     await store.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const onSignal = (signal: string) =>
+    void stop(signal).catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  // Said once a stop would drain: a SIGTERM right after this message is handled.
+  if (dialer) logger.info({ engineId, telephony: config.telephony }, 'engine started');
+  else if (dispatcher) logger.info({ engineId }, 'dispatcher started');
 }
 
 /** Milliseconds of the service's clock per real millisecond (`--speed`, default 1). */
