@@ -27,8 +27,10 @@ export function spawnServe(o: {
   logFile: string;
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** More `serve` options (e.g. `--speed 60`). */
+  args?: string[];
 }): ServeProcess {
-  const args = [BIN, 'serve', '--role', o.role, '--port', '0'];
+  const args = [BIN, 'serve', '--role', o.role, '--port', '0', ...(o.args ?? [])];
   if (o.network) args.push('--network', o.network);
   const log = fs.openSync(o.logFile, 'a');
   const child = spawn(process.execPath, args, {
