@@ -59,6 +59,10 @@ export async function serve(
           onError,
         )
       : new RealScheduler(onError);
+  // Leases, heartbeats and the drain are operators' real seconds: on an accelerated clock they
+  // last `speed` times as long on it, so `--speed 60` never shortens a lease to 1 s of real time
+  // (a stalled database would then make live calls look dead).
+  const realTime = scaleToClock(opts.speed);
   // Exports are written where the API serves them from: in API processes.
   const exporter = !hasApi
     ? undefined
@@ -85,12 +89,11 @@ export async function serve(
       scheduler,
       owner: engineId,
       channels: { callback: callbackChannel(sender), sms },
-      leaseMs: config.leaseSec * 2000,
+      leaseMs: config.leaseSec * 2000 * realTime,
       metrics,
       logger: log,
     });
     dispatcher.start();
-    if (role === 'dispatcher') logger.info({ engineId }, 'dispatcher started');
   }
   if (hasDialer) {
     telephony = await telephonyFor(config, scheduler, logger, opts.network);
@@ -100,12 +103,11 @@ export async function serve(
       telephony,
       engineId,
       logger: log,
-      leaseMs: config.leaseSec * 1000,
+      leaseMs: config.leaseSec * 1000 * realTime,
       onOutbox: () => dispatcher?.wakeAt(),
       metrics,
     });
     dialer.start();
-    logger.info({ engineId, telephony: config.telephony }, 'engine started');
   }
   // On a SIP trunk, publishing a flow converts its prompts into the cache calls read from (the
   // engine's own store when it runs in this process; else one on the same cache directory).
@@ -155,7 +157,10 @@ export async function serve(
     logger.info({ signal }, 'shutting down: no new calls, finishing the calls in progress');
     await app?.close();
     await probe?.close();
-    await dialer?.stop();
+    if (dialer) {
+      const { ended, cut } = await dialer.drain(config.drainSec * 1000 * realTime);
+      log.info({ ended, cut }, 'engine drained');
+    }
     await telephony?.close();
     await dialer?.stop();
     await dispatcher?.stop();
@@ -165,8 +170,21 @@ export async function serve(
     await store.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const onSignal = (signal: string) =>
+    void stop(signal).catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  // Said once a stop would drain: a SIGTERM right after this message is handled.
+  if (dialer) logger.info({ engineId, telephony: config.telephony }, 'engine started');
+  else if (dispatcher) logger.info({ engineId }, 'dispatcher started');
+}
+
+/** Milliseconds of the service's clock per real millisecond (`--speed`, default 1). */
+export function scaleToClock(speed: number | undefined): number {
+  return speed && speed > 0 ? speed : 1;
 }
 
 function sipConfigOf(config: Config): SipConfig {

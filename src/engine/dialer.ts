@@ -39,7 +39,9 @@ export interface DialerOptions {
   leaseMs?: number;
   /** Called after messages were put in the outbox (wakes the dispatcher). */
   onOutbox?: () => void;
-  metrics?: Pick<Metrics, 'callsPlaced' | 'sweeperRecoveries' | 'leasesHeld'> | undefined;
+  metrics?:
+    | Pick<Metrics, 'callsPlaced' | 'sweeperRecoveries' | 'leasesHeld' | 'liveCallsSwept'>
+    | undefined;
 }
 
 interface PlacedCall {
@@ -62,6 +64,18 @@ type Claimant_ = Claimant & {
   tickDue: boolean;
   canDial?: boolean;
 };
+
+/** How long a drain waits for the adapter to report the calls it hung up. */
+const HANGUP_WAIT_MS = 5000;
+
+/** The end of a call the engine cut to stop: system_error, whatever the adapter made of it. */
+function shutdownEnd(end: CallEnd): CallEnd {
+  return {
+    ...end,
+    result: 'system_error',
+    detail: { ...end.detail, reason: 'shutdown' },
+  };
+}
 
 interface Live {
   attemptId: number;
@@ -98,8 +112,17 @@ export class Dialer {
   /** Claims started, and those in progress: a beat that overlapped one does not clear the above. */
   #claims = 0;
   #claiming = 0;
+  /**
+   * Calls this engine hung up itself to stop (drain): whatever the adapter reports for them, they
+   * end as `system_error` with `reason: "shutdown"`, so the policy retries the customer.
+   */
+  readonly #cut = new Set<string>();
+  /** Resolves the drain's wait once no call is left in progress. */
+  #onIdle: (() => void) | undefined;
   /** Calls of dead engines closed by this engine's sweeper. */
   recovered = 0;
+  /** Calls of this engine that another engine's sweeper closed while they were in progress. */
+  liveSwept = 0;
   /** Calls placed since start, for progress displays. */
   placed = 0;
 
@@ -132,12 +155,35 @@ export class Dialer {
           );
           if (renewed === 0 && this.#live.size === 0 && claims === this.#claims)
             this.#mayHoldLeases = false;
+          await this.#lostWhileLive();
         }
         return now + this.#o.leaseMs / 4;
       },
       retryMs: this.#o.leaseMs / 8,
       onError: (err) => this.#o.logger?.error({ err }, 'engine heartbeat failed'),
     });
+  }
+
+  /**
+   * Calls this engine still has in progress that another engine's sweeper closed (this one's
+   * heartbeat did not get through within a lease: a database stall, a frozen process). Their
+   * customers may be dialed again already, so the calls are hung up; it is reported as a warning
+   * and counted (`outbound_live_calls_swept_total`), as it should never happen with a sound lease.
+   */
+  async #lostWhileLive(): Promise<void> {
+    if (this.#live.size === 0) return;
+    const ids = [...this.#live.values()].map((l) => l.attemptId);
+    const closed = await dial.endedAmong(this.#o.db, ids);
+    const lost = closed.filter((id) => this.#live.has(String(id)));
+    if (lost.length === 0) return;
+    this.#o.logger?.warn(
+      { calls: lost.length, attempts: lost.slice(0, 20) },
+      'calls in progress of this live engine were closed by a sweeper (heartbeat late); hanging them up',
+    );
+    this.#o.metrics?.liveCallsSwept.inc(lost.length);
+    this.liveSwept += lost.length;
+    // Their end, when the adapter reports it, changes nothing: the attempts are ended already.
+    for (const id of lost) this.#o.telephony.hangup(String(id));
   }
 
   start(): void {
@@ -152,6 +198,66 @@ export class Dialer {
     if (this.#events.length) await this.#track(this.#flush());
     await Promise.all([...this.#pending]);
     await this.#beat.stop();
+  }
+
+  /**
+   * The draining stop: claims nothing more, lets the calls in progress (their IVR or robot
+   * included) end on their own for up to `drainMs`, then hangs up those left. A call cut so ends as
+   * `system_error` with `reason: "shutdown"` (keeping what the adapter collected, e.g. digits) and
+   * its customer is settled by the policy like any other system_error; never as `abandoned` or
+   * `success`, which could finish a customer the engine itself cut. Leases stay renewed meanwhile.
+   */
+  async drain(drainMs: number): Promise<{ ended: number; cut: number }> {
+    const { scheduler } = this.#o;
+    // The drain time runs from the signal, not from the end of the tick in flight.
+    const until = scheduler.now().getTime() + drainMs;
+    await this.#loop.stop();
+    const before = this.#live.size;
+    if (before > 0) {
+      this.#o.logger?.info(
+        { calls: before, drainSec: drainMs / 1000 },
+        'draining: waiting for the calls in progress',
+      );
+      await this.#idleOr(until);
+    }
+    // Events already heard are settled as they are: those calls were not cut.
+    if (this.#events.length) await this.#track(this.#flush());
+    const ending = new Set(this.#events.flatMap((e) => (e.kind === 'ended' ? [e.callId] : [])));
+    const left = [...this.#live.keys()].filter((id) => !ending.has(id));
+    for (const id of left) this.#cut.add(id);
+    for (const id of left) this.#o.telephony.hangup(id);
+    if (left.length > 0) {
+      // An adapter reports the end of a call it hung up (at once, or after the far end answers
+      // the BYE); one that never does is closed here, as the same shutdown result.
+      await this.#idleOr(scheduler.now().getTime() + HANGUP_WAIT_MS);
+      const at = scheduler.now();
+      for (const id of left.filter((x) => this.#live.has(x)))
+        this.#queueEvent({
+          kind: 'ended',
+          callId: id,
+          end: { result: 'system_error', at, detail: { reason: 'shutdown' } },
+        });
+      this.#o.logger?.warn(
+        { calls: left.length },
+        'drain time over: calls still in progress hung up (system_error, reason shutdown)',
+      );
+    }
+    await this.stop();
+    return { ended: before - left.length, cut: left.length };
+  }
+
+  /** Resolves once no call is in progress here, or at `until` (scheduler time). */
+  #idleOr(until: number): Promise<void> {
+    if (this.#live.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = this.#o.scheduler.at(until, () => done());
+      const done = () => {
+        timer.cancel();
+        this.#onIdle = undefined;
+        resolve();
+      };
+      this.#onIdle = done;
+    });
   }
 
   get liveCalls(): number {
@@ -545,10 +651,11 @@ export class Dialer {
           kind: 'ended',
           rt: live.rt,
           attemptId: live.attemptId,
-          end: e.end,
+          end: this.#cut.delete(e.callId) ? shutdownEnd(e.end) : e.end,
           lastCall: false,
         });
     }
+    if (this.#live.size === 0) this.#onIdle?.();
     this.#o.metrics?.leasesHeld.set(this.#live.size);
     // A call is its task's last here when no call of the task is left once it ended: neither one
     // still in progress nor one that ends after it in this batch.
@@ -593,11 +700,26 @@ export class Dialer {
     const nowMs = now.getTime();
     if (nowMs < this.#nextSweepAt) return;
     const LIMIT = 200;
-    const { expired, nextExpiry } = await dial.expiredAttempts(this.#o.db, now, LIMIT);
+    const found = await dial.expiredAttempts(this.#o.db, now, LIMIT);
+    let expired = found.expired;
+    const nextExpiry = found.nextExpiry;
     this.#nextSweepAt =
       expired.length >= LIMIT
         ? nowMs
         : Math.min(nextExpiry?.getTime() ?? Infinity, nowMs + this.#o.leaseMs);
+    // Calls this engine still has in progress are its own, however late its heartbeat: never
+    // swept here (the heartbeat is asked to renew them now instead).
+    const own = expired.filter(
+      (a) => a.engineId === this.#o.engineId && this.#live.has(String(a.id)),
+    );
+    if (own.length > 0) {
+      this.#o.logger?.warn(
+        { calls: own.length },
+        'leases of calls in progress expired before the heartbeat renewed them; renewing',
+      );
+      this.#beat.wakeAt();
+      expired = expired.filter((a) => !own.includes(a));
+    }
     if (expired.length === 0) return;
     const busy = new Set([...this.#live.values()].map((l) => l.rt.taskId));
     const tasks = new Map<string, dial.RunningTask | undefined>();

@@ -26,6 +26,12 @@ export interface Config {
    * it must stay well above a database round trip (the heartbeat renews at a quarter of it).
    */
   leaseSec: number;
+  /**
+   * How long a stopping engine (SIGTERM/SIGINT) lets its calls in progress finish, seconds
+   * (default 30, 0: hang up at once). Calls still up then are hung up and end as `system_error`
+   * with `reason: "shutdown"`, retried by the task's policy.
+   */
+  drainSec: number;
   /** How long a finished export's file is kept, days (default 7); then it is removed. */
   exportRetentionDays: number;
 }
@@ -39,6 +45,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
   if (!Number.isFinite(leaseSec) || leaseSec < 2 || leaseSec > 3600) {
     throw new Error(
       `OUTBOUND_LEASE_SEC must be a number of seconds 2-3600, got '${env.OUTBOUND_LEASE_SEC}'`,
+    );
+  }
+  const drainSec = Number(env.OUTBOUND_DRAIN_SEC ?? 30);
+  if (!Number.isFinite(drainSec) || drainSec < 0 || drainSec > 3600) {
+    throw new Error(
+      `OUTBOUND_DRAIN_SEC must be a number of seconds 0-3600, got '${env.OUTBOUND_DRAIN_SEC}'`,
     );
   }
   const exportRetentionDays = Number(env.OUTBOUND_EXPORT_RETENTION_DAYS ?? 7);
@@ -62,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     sipConfigFile: env.OUTBOUND_SIP_CONFIG ? path.resolve(cwd, env.OUTBOUND_SIP_CONFIG) : undefined,
     recordingsDir: path.resolve(cwd, env.OUTBOUND_RECORDINGS_DIR || 'data/recordings'),
     leaseSec,
+    drainSec,
     exportRetentionDays,
   });
 }

@@ -12,6 +12,8 @@ export interface Metrics {
   registry: Registry;
   callsPlaced: Counter;
   sweeperRecoveries: Counter;
+  /** Calls in progress of this (live) process that another engine's sweeper closed. */
+  liveCallsSwept: Counter;
   deliveries: Counter<'kind' | 'outcome'>;
   /** This process's leased calls (set by the engine). */
   leasesHeld: Gauge;
@@ -28,6 +30,11 @@ export function createMetrics(db: Db, clock: Clock): Metrics {
   const sweeperRecoveries = new Counter({
     name: 'outbound_sweeper_recoveries_total',
     help: 'Calls of dead engines this process closed as system_error',
+    registers: [registry],
+  });
+  const liveCallsSwept = new Counter({
+    name: 'outbound_live_calls_swept_total',
+    help: 'Calls in progress of this live engine that a sweeper closed as engine lost (its heartbeat was late); should stay 0',
     registers: [registry],
   });
   const deliveries = new Counter({
@@ -103,5 +110,5 @@ export function createMetrics(db: Db, clock: Clock): Metrics {
       for (const r of rows) this.set({ state: r.state }, Number(r.n));
     },
   });
-  return { registry, callsPlaced, sweeperRecoveries, deliveries, leasesHeld };
+  return { registry, callsPlaced, sweeperRecoveries, liveCallsSwept, deliveries, leasesHeld };
 }

@@ -648,6 +648,18 @@ export async function expiredAttempts(
   return { expired, nextExpiry };
 }
 
+/** Those of the attempts that are no longer active (by primary key). */
+export async function endedAmong(db: Db, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('attempts')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('state', '!=', 'active')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
 /** A task in the shape the engine works with, whatever its state. */
 export async function runningTaskById(db: Db, taskId: string): Promise<RunningTask | undefined> {
   const r = await db

@@ -13,6 +13,8 @@ export interface ServeProcess {
   child: ChildProcess;
   pid: number;
   started: Promise<void>;
+  /** The engine id it leases calls under (from its start message), once started. */
+  engineId?: string;
   /** Resolves with the exit code (null after a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -25,8 +27,10 @@ export function spawnServe(o: {
   logFile: string;
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** More `serve` options (e.g. `--speed 60`). */
+  args?: string[];
 }): ServeProcess {
-  const args = [BIN, 'serve', '--role', o.role, '--port', '0'];
+  const args = [BIN, 'serve', '--role', o.role, '--port', '0', ...(o.args ?? [])];
   if (o.network) args.push('--network', o.network);
   const log = fs.openSync(o.logFile, 'a');
   const child = spawn(process.execPath, args, {
@@ -50,7 +54,8 @@ export function spawnServe(o: {
       : o.role === 'dispatcher'
         ? '"dispatcher started"'
         : 'Server listening';
-  const started = new Promise<void>((resolve, reject) => {
+  const proc: ServeProcess = { child, pid: child.pid!, started: undefined!, exited };
+  proc.started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${o.role} process ${child.pid} did not start (see ${o.logFile})`)),
       o.startTimeoutMs ?? 30_000,
@@ -61,6 +66,9 @@ export function spawnServe(o: {
       if (seen !== 'done') {
         seen = (seen + d.toString()).slice(-4096);
         if (seen.includes(ready)) {
+          // The start message names the engine id its leases carry (attempts.engine_id).
+          const id = /"engineId":"([^"]+)"/.exec(seen);
+          if (id) proc.engineId = id[1];
           seen = 'done';
           clearTimeout(timer);
           resolve();
@@ -77,6 +85,6 @@ export function spawnServe(o: {
         );
     });
   });
-  started.catch(() => {}); // observed by whoever awaits it
-  return { child, pid: child.pid!, started, exited };
+  proc.started.catch(() => {}); // observed by whoever awaits it
+  return proc;
 }
