@@ -31,7 +31,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         req.params.taskId,
         p,
       );
-      const progress = await taskProgress(db, task.id);
+      const progress = await taskProgress(db, req.params.tenantId, task.id);
       const tenant = await getTenant(db, req.params.tenantId);
       return {
         taskId: task.id,
