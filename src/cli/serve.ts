@@ -77,6 +77,8 @@ export async function serve(
     db: store.db,
     scheduler,
     auditRetentionMs: config.auditRetentionDays * 86_400_000,
+    // PGlite has no autovacuum to keep the planner's statistics current.
+    ...(store.kind === 'pglite' ? { analyzeMs: 600_000 } : {}),
     logger: logger.child({ worker: 'housekeeping' }),
   }).start();
   const metrics = createMetrics(store.db, scheduler);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Scheduler, Timer } from '../platform/scheduler.ts';
 import { pruneAudit } from './audit.ts';
@@ -13,6 +14,12 @@ export interface HousekeeperOptions {
   foldMs?: number;
   /** How often old audit rows are pruned (default hourly). */
   pruneMs?: number;
+  /**
+   * How often the busiest tables' planner statistics are refreshed; 0 = never (default).
+   * PGlite has no autovacuum: without it, statistics taken when a task had no attempts would
+   * keep the planner off the list indexes for good. PostgreSQL's autovacuum does this itself.
+   */
+  analyzeMs?: number;
   logger?: Logger;
 }
 
@@ -28,12 +35,13 @@ export class Housekeeper {
   #stopped = false;
 
   constructor(o: HousekeeperOptions) {
-    this.#o = { foldMs: 5_000, pruneMs: 3_600_000, ...o };
+    this.#o = { foldMs: 5_000, pruneMs: 3_600_000, analyzeMs: 0, ...o };
   }
 
   start(): this {
     this.#every(this.#o.foldMs, () => this.fold());
     this.#every(this.#o.pruneMs, () => this.prune(), 0);
+    if (this.#o.analyzeMs > 0) this.#every(this.#o.analyzeMs, () => this.analyze());
     return this;
   }
 
@@ -53,6 +61,10 @@ export class Housekeeper {
     const n = await pruneAudit(this.#o.db, before);
     if (n) this.#o.logger?.info({ removed: n, before }, 'audit rows past retention removed');
     return n;
+  }
+
+  async analyze(): Promise<void> {
+    await sql`analyze contacts, attempts, task_counts, task_count_deltas`.execute(this.#o.db);
   }
 
   #every(ms: number, job: () => Promise<unknown>, first = ms): void {

@@ -75,6 +75,36 @@ describe(`housekeeping (${dbKind})`, () => {
     }
   });
 
+  it('refreshes the planner statistics when asked (PGlite has no autovacuum)', async () => {
+    const sched = new VirtualScheduler('2026-11-23T00:00:00Z');
+    const tuples = async () =>
+      Number(
+        (
+          await sql<{ n: number }>`select reltuples as n from pg_class
+            where oid = 'contacts'::regclass`.execute(s.db)
+        ).rows[0]!.n,
+      );
+    await sql`delete from contacts`.execute(s.db);
+    await sql`analyze contacts`.execute(s.db);
+    expect(await tuples()).toBe(0);
+    await sql`insert into contacts (tenant_id, task_id, session_id, priority, attributes, numbers,
+                                    state, created_at, updated_at)
+              select 'acme', 'task-2', 's' || g, 1, '{}', '[]', 'ready', now(), now()
+              from generate_series(1, 300) g`.execute(s.db);
+    const hk = new Housekeeper({
+      db: s.db,
+      scheduler: sched,
+      auditRetentionMs: DAY,
+      analyzeMs: 600_000,
+    }).start();
+    try {
+      await sched.runUntil(sched.now().getTime() + 600_000);
+      expect(await tuples()).toBe(300);
+    } finally {
+      await hk.stop();
+    }
+  });
+
   it('reads the retention from OUTBOUND_AUDIT_RETENTION_DAYS and refuses a bad one', () => {
     expect(loadConfig({}, '/').auditRetentionDays).toBe(365);
     expect(loadConfig({ OUTBOUND_AUDIT_RETENTION_DAYS: '90' }, '/').auditRetentionDays).toBe(90);
