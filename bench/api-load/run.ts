@@ -311,6 +311,9 @@ async function runOn(dir: string): Promise<void> {
           (limited ? ` (limit ${pct(LIMIT)}: ${drop < LIMIT ? 'met' : 'NOT met'})` : ''),
       );
     }
+    // Planner statistics as autovacuum (PostgreSQL) or the housekeeper (PGlite, every 10 min)
+    // keep them; this machine's PostgreSQL runs with autovacuum off.
+    await sql`analyze`.execute(store.db);
     await explainLists(store, taskId);
     await store.close();
   } finally {

@@ -41,6 +41,23 @@ export async function taskCounts(db: Db, tenantId: string, taskId: string): Prom
 }
 
 /**
+ * Calls in progress in all of a tenant's tasks (channels in use), from the counters: a count of
+ * the tenant's active attempts would read the partial index of active attempts, which under
+ * heavy dialing holds many dead entries between vacuums.
+ */
+export async function tenantActiveCalls(db: Db, tenantId: string): Promise<number> {
+  const r = await sql<{ n: number | null }>`
+    select sum(n)::bigint as n from (
+      select n from task_counts
+      where tenant_id = ${tenantId} and kind = 'attempt' and state = 'active'
+      union all
+      select n from task_count_deltas
+      where tenant_id = ${tenantId} and kind = 'attempt' and state = 'active'
+    ) c`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/**
  * Folds the counters' deltas into their totals, so that reads stay a few rows. One process folds
  * at a time (the others skip); deltas appended meanwhile wait for the next fold.
  */

@@ -72,90 +72,96 @@ describe(`progress counters (${dbKind})`, () => {
     ],
   });
 
-  it('stay equal to a full recount through dialing with retries, imports, re-imports, deletes and business results', async () => {
-    h = await engineHarness({
-      start: '2026-11-23T09:00:00+08:00',
-      network: {
-        default: { result: 'success', ringSec: 3, talkSec: 20 },
-        rules: [
-          { match: '[02468]$', sequence: [{ result: 'busy', ringSec: 2 }] },
-          { match: '5$', sequence: [{ result: 'no_answer', ringSec: 10 }] },
-        ],
-      },
-    });
-    const db = h.store.db;
-    const id = await h.startTask(cfg, customers(60));
-    const base = `/api/v1/tenants/acme/tasks/${id}`;
-    const check = async (when: string) => {
-      const want = await recount(db, id);
-      expect(await taskProgress(db, 'acme', id), when).toEqual(want);
-      const api = (await h.call(h.key, { method: 'GET', url: `${base}/progress` })).body;
-      expect(api.byState, when).toEqual(want.byState);
-      expect(api.attempts, when).toEqual(want.attempts);
-      expect(api.finalResults, when).toEqual(want.finalResults);
-      const figures = await taskFigures(db, 'acme', id);
-      expect(figures.customers.total, when).toBe(want.total);
-      expect(figures.attempts.total, when).toBe(want.attempts.total);
-    };
+  it(
+    'stay equal to a full recount through dialing with retries, imports, re-imports, deletes and business results',
+    { timeout: 120_000 },
+    async () => {
+      h = await engineHarness({
+        start: '2026-11-23T09:00:00+08:00',
+        network: {
+          default: { result: 'success', ringSec: 3, talkSec: 20 },
+          rules: [
+            { match: '[02468]$', sequence: [{ result: 'busy', ringSec: 2 }] },
+            { match: '5$', sequence: [{ result: 'no_answer', ringSec: 10 }] },
+          ],
+        },
+      });
+      const db = h.store.db;
+      const id = await h.startTask(cfg, customers(60));
+      const base = `/api/v1/tenants/acme/tasks/${id}`;
+      const check = async (when: string) => {
+        const want = await recount(db, id);
+        expect(await taskProgress(db, 'acme', id), when).toEqual(want);
+        const api = (await h.call(h.key, { method: 'GET', url: `${base}/progress` })).body;
+        expect(api.byState, when).toEqual(want.byState);
+        expect(api.attempts, when).toEqual(want.attempts);
+        expect(api.finalResults, when).toEqual(want.finalResults);
+        // The tenant has this one task: its channels in use are the task's calls in progress.
+        expect(api.channels.inUse, when).toBe(want.attempts.active);
+        const figures = await taskFigures(db, 'acme', id);
+        expect(figures.customers.total, when).toBe(want.total);
+        expect(figures.attempts.total, when).toBe(want.attempts.total);
+      };
 
-    await check('before dialing');
-    // Mid-call: attempts active, customers dialing.
-    await h.runUntil('2026-11-23T09:00:10+08:00');
-    const mid = await taskProgress(db, 'acme', id);
-    expect(mid.attempts.active).toBeGreaterThan(0);
-    await check('calls in progress');
-    await h.runUntil('2026-11-23T09:03:00+08:00');
-    await check('first round');
-    expect((await recount(db, id)).byState.waiting).toBeGreaterThan(0);
+      await check('before dialing');
+      // Mid-call: attempts active, customers dialing.
+      await h.runUntil('2026-11-23T09:00:10+08:00');
+      const mid = await taskProgress(db, 'acme', id);
+      expect(mid.attempts.active).toBeGreaterThan(0);
+      await check('calls in progress');
+      await h.runUntil('2026-11-23T09:03:00+08:00');
+      await check('first round');
+      expect((await recount(db, id)).byState.waiting).toBeGreaterThan(0);
 
-    // Folding moves the deltas into the totals and changes nothing a reader sees.
-    expect(await foldTaskCounts(db)).toBeGreaterThan(0);
-    await check('after a fold');
+      // Folding moves the deltas into the totals and changes nothing a reader sees.
+      expect(await foldTaskCounts(db)).toBeGreaterThan(0);
+      await check('after a fold');
 
-    // An import of new customers and a re-import of some already called, while it runs.
-    const more = customers(80).slice(50);
-    const imported = await h.call(h.key, {
-      method: 'POST',
-      url: `${base}/contacts`,
-      payload: { contacts: more.map((c, i) => (i < 10 ? { ...c, priority: 2 } : c)) },
-    });
-    expect(imported.body).toMatchObject({ inserted: 20, updated: 10 });
-    await check('after an import and a re-import');
+      // An import of new customers and a re-import of some already called, while it runs.
+      const more = customers(80).slice(50);
+      const imported = await h.call(h.key, {
+        method: 'POST',
+        url: `${base}/contacts`,
+        payload: { contacts: more.map((c, i) => (i < 10 ? { ...c, priority: 2 } : c)) },
+      });
+      expect(imported.body).toMatchObject({ inserted: 20, updated: 10 });
+      await check('after an import and a re-import');
 
-    // Business results: one asks for a call later, one stops the customer.
-    const finished = await sql<{ session_id: string }>`
+      // Business results: one asks for a call later, one stops the customer.
+      const finished = await sql<{ session_id: string }>`
       select session_id from contacts where task_id = ${id} and state = 'finished'
       order by id limit 2`.execute(db);
-    const [a, b] = finished.rows.map((r) => r.session_id);
-    for (const [s, payload] of [
-      [a, { code: 'callback-later' }],
-      [b, { code: 'callback-later', subCode: 'evening' }],
-    ] as const) {
-      const r = await h.call(h.key, {
-        method: 'PUT',
-        url: `${base}/contacts/${s}/business-result`,
-        payload,
-      });
-      expect(r.status).toBe(200);
-    }
-    await check('after business results');
+      const [a, b] = finished.rows.map((r) => r.session_id);
+      for (const [s, payload] of [
+        [a, { code: 'callback-later' }],
+        [b, { code: 'callback-later', subCode: 'evening' }],
+      ] as const) {
+        const r = await h.call(h.key, {
+          method: 'PUT',
+          url: `${base}/contacts/${s}/business-result`,
+          payload,
+        });
+        expect(r.status).toBe(200);
+      }
+      await check('after business results');
 
-    h.dialer.wakeAt();
-    await h.runUntil('2026-11-23T11:00:00+08:00');
-    await check('after the retries');
+      h.dialer.wakeAt();
+      await h.runUntil('2026-11-23T11:00:00+08:00');
+      await check('after the retries');
 
-    // Deleting customers (the task suspended first).
-    expect((await h.call(h.key, { method: 'POST', url: `${base}/suspend` })).status).toBe(200);
-    for (const s of ['c0001', 'c0002', 'c0075']) {
-      const r = await h.call(h.key, { method: 'DELETE', url: `${base}/contacts/${s}` });
-      expect(r.status).toBe(204);
-    }
-    await check('after deletes');
-    await foldTaskCounts(db);
-    const done = await taskProgress(db, 'acme', id);
-    expect(done).toEqual(await recount(db, id));
-    expect(done.total).toBe(77);
-    expect(done.attempts.total).toBeGreaterThan(77);
-    expect(Object.keys(done.attempts.byResult).sort()).toEqual(['busy', 'no_answer', 'success']);
-  });
+      // Deleting customers (the task suspended first).
+      expect((await h.call(h.key, { method: 'POST', url: `${base}/suspend` })).status).toBe(200);
+      for (const s of ['c0001', 'c0002', 'c0075']) {
+        const r = await h.call(h.key, { method: 'DELETE', url: `${base}/contacts/${s}` });
+        expect(r.status).toBe(204);
+      }
+      await check('after deletes');
+      await foldTaskCounts(db);
+      const done = await taskProgress(db, 'acme', id);
+      expect(done).toEqual(await recount(db, id));
+      expect(done.total).toBe(77);
+      expect(done.attempts.total).toBeGreaterThan(77);
+      expect(Object.keys(done.attempts.byResult).sort()).toEqual(['busy', 'no_answer', 'success']);
+    },
+  );
 });
