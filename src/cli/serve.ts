@@ -25,6 +25,7 @@ import { OutboxDispatcher, callbackChannel } from '../engine/outbox-dispatcher.t
 import { CallbackSender } from '../notify/http-sender.ts';
 import { systemResolver } from '../notify/callback-target.ts';
 import { smsChannel } from '../notify/sms.ts';
+import { Housekeeper } from '../store/housekeeping.ts';
 
 /**
  * What a process runs: `api` (the API and the export worker), `engine` (the dialer and the outbox
@@ -75,6 +76,15 @@ export async function serve(
         retentionMs: config.exportRetentionDays * 86_400_000,
         logger: logger.child({ worker: 'exports' }),
       }).start();
+  // Every role: folds the progress counters, prunes audit rows past their retention.
+  const housekeeper = new Housekeeper({
+    db: store.db,
+    scheduler,
+    auditRetentionMs: config.auditRetentionDays * 86_400_000,
+    // PGlite has no autovacuum to keep the planner's statistics current.
+    ...(store.kind === 'pglite' ? { analyzeMs: 600_000 } : {}),
+    logger: logger.child({ worker: 'housekeeping' }),
+  }).start();
   const metrics = createMetrics(store.db, scheduler);
   let dialer: Dialer | undefined;
   let telephony: Telephony | undefined;
@@ -119,7 +129,8 @@ export async function serve(
         : promptStoreFor(sipConfigOf(config));
   const app = hasApi
     ? await buildApp({
-        db: store.db,
+        // API requests queue behind the engine's work (see Store.api).
+        db: store.api,
         clock: scheduler,
         cipher,
         logger,
@@ -167,6 +178,7 @@ export async function serve(
     await sender.close();
     await sms.close();
     await exporter?.stop();
+    await housekeeper.stop();
     await store.close();
     process.exit(0);
   };

@@ -34,6 +34,8 @@ export interface Config {
   drainSec: number;
   /** How long a finished export's file is kept, days (default 7); then it is removed. */
   exportRetentionDays: number;
+  /** How long audit rows (who read or changed what) are kept, days (default 365); then pruned. */
+  auditRetentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config> {
@@ -63,6 +65,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
       `OUTBOUND_EXPORT_RETENTION_DAYS must be a number of days above 0 and at most 3650, got '${env.OUTBOUND_EXPORT_RETENTION_DAYS}'`,
     );
   }
+  const auditRetentionDays = Number(env.OUTBOUND_AUDIT_RETENTION_DAYS ?? 365);
+  if (
+    !Number.isFinite(auditRetentionDays) ||
+    auditRetentionDays <= 0 ||
+    auditRetentionDays > 36500
+  ) {
+    throw new Error(
+      `OUTBOUND_AUDIT_RETENTION_DAYS must be a number of days above 0 and at most 36500, got '${env.OUTBOUND_AUDIT_RETENTION_DAYS}'`,
+    );
+  }
   return Object.freeze({
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(cwd, env.OUTBOUND_DATA_DIR ?? 'data'),
@@ -76,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     leaseSec,
     drainSec,
     exportRetentionDays,
+    auditRetentionDays,
   });
 }
 

@@ -57,3 +57,22 @@ export async function listAudit(
     detail: r.detail as Record<string, unknown> | null,
   }));
 }
+
+/**
+ * Removes audit rows older than `before`, in batches (a long history goes in several short
+ * statements rather than one that holds the table). Returns how many went.
+ */
+export async function pruneAudit(db: Db, before: Date, batch = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await db
+      .deleteFrom('audit_log')
+      .where('id', 'in', (q) =>
+        q.selectFrom('audit_log').select('id').where('at', '<', before).limit(batch),
+      )
+      .executeTakeFirst();
+    const n = Number(r.numDeletedRows);
+    total += n;
+    if (n < batch) return total;
+  }
+}

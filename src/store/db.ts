@@ -10,6 +10,11 @@ export type Db = Kysely<Database>;
 
 export interface Store {
   db: Db;
+  /**
+   * The same database for API requests, kept from queueing ahead of the engine: on PGlite a
+   * lower-priority lane of its one connection, on PostgreSQL a pool of its own (`apiPoolSize`).
+   */
+  api: Db;
   kind: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
@@ -24,6 +29,8 @@ export interface StoreOptions {
   /** Every query runs with this schema first on the search path (tests: a fresh one per file). */
   schema?: string;
   poolSize?: number;
+  /** PostgreSQL connections for API requests (default 4), apart from the engine's `poolSize`. */
+  apiPoolSize?: number;
   /** Run migrations on open (default true). */
   migrate?: boolean;
 }
@@ -51,19 +58,34 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       await admin.query(`create schema if not exists ${schema}`);
       await admin.end();
     }
-    const pool = new pg.Pool({
-      connectionString: opts.databaseUrl,
-      max: opts.poolSize ?? 10,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8 || oid === NUMERIC
-            ? toNumber
-            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-      },
+    const newPool = (max: number) =>
+      new pg.Pool({
+        connectionString: opts.databaseUrl,
+        max,
+        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === INT8 || oid === NUMERIC
+              ? toNumber
+              : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        },
+      });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: newPool(opts.poolSize ?? 10) }),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, kind: 'postgres', close: () => db.destroy() };
+    // Created on first use: most stores (tests, workers) never serve the API.
+    const api = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: () => Promise.resolve(newPool(opts.apiPoolSize ?? 4)) }),
+    });
+    store = {
+      db,
+      api,
+      kind: 'postgres',
+      close: async () => {
+        await api.destroy();
+        await db.destroy();
+      },
+    };
   } else {
     const owned = !opts.pglite;
     const lite = opts.pglite ?? newPGlite(opts.dataDir);
@@ -71,13 +93,15 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     if (schema) {
       await lite.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
     }
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new PGlitePool(lite) }),
-    });
+    const pool = new PGlitePool(lite);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const api = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool.lane('api') }) });
     store = {
       db,
+      api,
       kind: 'pglite',
       close: async () => {
+        await api.destroy();
         await db.destroy();
         if (owned) await lite.close();
       },

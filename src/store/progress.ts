@@ -10,33 +10,82 @@ export interface TaskProgress {
   lastAttemptAt: Date | null;
 }
 
-/** Counts for a task's progress display; read on demand, never on the dialing path. */
-export async function taskProgress(db: Db, taskId: string): Promise<TaskProgress> {
-  const states = await db
-    .selectFrom('contacts')
-    .select(['state', (e) => e.fn.countAll<number>().as('n')])
-    .where('task_id', '=', taskId)
-    .groupBy('state')
-    .execute();
-  const finals = await db
-    .selectFrom('contacts')
-    .select(['final_result', (e) => e.fn.countAll<number>().as('n')])
-    .where('task_id', '=', taskId)
-    .where('state', '=', 'finished')
-    .groupBy('final_result')
-    .execute();
-  const results = await db
-    .selectFrom('attempts')
-    .select(['result', 'state', (e) => e.fn.countAll<number>().as('n')])
-    .where('task_id', '=', taskId)
-    .groupBy(['result', 'state'])
-    .execute();
-  const span = await sql<{
-    first: Date | null;
-    last: Date | null;
-  }>`select min(started_at) as first, max(started_at) as last from attempts where task_id = ${taskId}`.execute(
-    db,
-  );
+interface CountRow {
+  kind: 'contact' | 'attempt';
+  state: string;
+  /** '' for none. */
+  result: string;
+  n: number;
+  first_at: Date | null;
+  last_at: Date | null;
+}
+
+/**
+ * A task's counts as the triggers of migration 0008 keep them: the folded totals plus the deltas
+ * not folded yet, by (kind, state, result). Reads a few dozen rows, whatever the task's size.
+ */
+export async function taskCounts(db: Db, tenantId: string, taskId: string): Promise<CountRow[]> {
+  const r = await sql<CountRow>`
+    select kind, state, result, sum(n)::bigint as n, min(first_at) as first_at,
+           max(last_at) as last_at
+    from (
+      select kind, state, result, n, first_at, last_at from task_counts
+      where tenant_id = ${tenantId} and task_id = ${taskId}
+      union all
+      select kind, state, result, n, first_at, last_at from task_count_deltas
+      where tenant_id = ${tenantId} and task_id = ${taskId}
+    ) c
+    group by kind, state, result
+    order by kind, state, result`.execute(db);
+  return r.rows.map((x) => ({ ...x, n: Number(x.n) }));
+}
+
+/**
+ * Calls in progress in all of a tenant's tasks (channels in use), from the counters: a count of
+ * the tenant's active attempts would read the partial index of active attempts, which under
+ * heavy dialing holds many dead entries between vacuums.
+ */
+export async function tenantActiveCalls(db: Db, tenantId: string): Promise<number> {
+  const r = await sql<{ n: number | null }>`
+    select sum(n)::bigint as n from (
+      select n from task_counts
+      where tenant_id = ${tenantId} and kind = 'attempt' and state = 'active'
+      union all
+      select n from task_count_deltas
+      where tenant_id = ${tenantId} and kind = 'attempt' and state = 'active'
+    ) c`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/**
+ * Folds the counters' deltas into their totals, so that reads stay a few rows. One process folds
+ * at a time (the others skip); deltas appended meanwhile wait for the next fold.
+ */
+export async function foldTaskCounts(db: Db): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const lock = await sql<{ ok: boolean }>`
+      select pg_try_advisory_xact_lock(hashtext('outbound.task_counts')) as ok`.execute(trx);
+    if (!lock.rows[0]?.ok) return 0;
+    const r = await sql`
+      with d as (delete from task_count_deltas returning *)
+      insert into task_counts (tenant_id, task_id, kind, state, result, n, first_at, last_at)
+      select tenant_id, task_id, kind, state, result, sum(n), min(first_at), max(last_at)
+      from d group by tenant_id, task_id, kind, state, result
+      on conflict (tenant_id, task_id, kind, state, result) do update set
+        n = task_counts.n + excluded.n,
+        first_at = least(task_counts.first_at, excluded.first_at),
+        last_at = greatest(task_counts.last_at, excluded.last_at)`.execute(trx);
+    return Number(r.numAffectedRows ?? 0);
+  });
+}
+
+/** Counts for a task's progress display, from the counters (never a scan of the task). */
+export async function taskProgress(
+  db: Db,
+  tenantId: string,
+  taskId: string,
+): Promise<TaskProgress> {
+  const rows = await taskCounts(db, tenantId, taskId);
   const byState: Record<string, number> = {
     ready: 0,
     waiting: 0,
@@ -44,22 +93,36 @@ export async function taskProgress(db: Db, taskId: string): Promise<TaskProgress
     filtered: 0,
     finished: 0,
   };
-  for (const s of states) byState[s.state] = Number(s.n);
+  const finalResults: Record<string, number> = {};
   const byResult: Record<string, number> = {};
   let total = 0;
   let active = 0;
-  for (const r of results) {
-    total += Number(r.n);
-    if (r.state === 'active') active += Number(r.n);
-    else if (r.result) byResult[r.result] = (byResult[r.result] ?? 0) + Number(r.n);
+  let firstAttemptAt: Date | null = null;
+  let lastAttemptAt: Date | null = null;
+  for (const r of rows) {
+    if (r.kind === 'contact') {
+      if (r.n === 0) continue;
+      byState[r.state] = (byState[r.state] ?? 0) + r.n;
+      if (r.state === 'finished') {
+        const k = r.result || 'none';
+        finalResults[k] = (finalResults[k] ?? 0) + r.n;
+      }
+      continue;
+    }
+    if (r.first_at && (!firstAttemptAt || r.first_at < firstAttemptAt)) firstAttemptAt = r.first_at;
+    if (r.last_at && (!lastAttemptAt || r.last_at > lastAttemptAt)) lastAttemptAt = r.last_at;
+    if (r.n === 0) continue;
+    total += r.n;
+    if (r.state === 'active') active += r.n;
+    else if (r.result) byResult[r.result] = (byResult[r.result] ?? 0) + r.n;
   }
   return {
     total: Object.values(byState).reduce((a, b) => a + b, 0),
     byState,
-    finalResults: Object.fromEntries(finals.map((f) => [f.final_result ?? 'none', Number(f.n)])),
+    finalResults,
     attempts: { total, active, byResult },
-    firstAttemptAt: span.rows[0]?.first ?? null,
-    lastAttemptAt: span.rows[0]?.last ?? null,
+    firstAttemptAt,
+    lastAttemptAt,
   };
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
+import { taskCounts } from './progress.ts';
 
 /**
  * Read-only figures about what a task did: attempts by result, customers by state, its first and
@@ -21,45 +22,31 @@ export interface TaskFigures {
   state: string;
 }
 
-const count = (rows: { k: string | null; n: number }[], nullKey?: string) => {
-  const out: Record<string, number> = {};
-  for (const r of rows) {
-    const k = r.k ?? nullKey;
-    if (k !== undefined) out[k] = Number(r.n);
-  }
-  return out;
-};
+const sorted = (m: Map<string, number>) =>
+  Object.fromEntries([...m].filter(([, n]) => n !== 0).sort(([a], [b]) => (a < b ? -1 : 1)));
+const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
 
 export async function taskFigures(db: Db, tenantId: string, taskId: string): Promise<TaskFigures> {
-  const byResult = await db
-    .selectFrom('attempts')
-    .select(['result as k', (e) => e.fn.countAll<number>().as('n')])
-    .where('task_id', '=', taskId)
-    .groupBy('result')
-    .orderBy('result')
-    .execute();
-  const byState = await db
-    .selectFrom('contacts')
-    .select(['state as k', (e) => e.fn.countAll<number>().as('n')])
-    .where('tenant_id', '=', tenantId)
-    .where('task_id', '=', taskId)
-    .groupBy('state')
-    .orderBy('state')
-    .execute();
-  const byFinal = await db
-    .selectFrom('contacts')
-    .select(['final_result as k', (e) => e.fn.countAll<number>().as('n')])
-    .where('tenant_id', '=', tenantId)
-    .where('task_id', '=', taskId)
-    .where('state', '=', 'finished')
-    .groupBy('final_result')
-    .orderBy('final_result')
-    .execute();
-  const span = await db
-    .selectFrom('attempts')
-    .select((e) => [e.fn.min('started_at').as('first'), e.fn.max('started_at').as('last')])
-    .where('task_id', '=', taskId)
-    .executeTakeFirst();
+  const counts = await taskCounts(db, tenantId, taskId);
+  const results = new Map<string, number>();
+  const states = new Map<string, number>();
+  const finals = new Map<string, number>();
+  let attempts = 0;
+  let inProgress = 0;
+  let first: Date | null = null;
+  let last: Date | null = null;
+  for (const c of counts) {
+    if (c.kind === 'attempt') {
+      attempts += c.n;
+      if (c.result) add(results, c.result, c.n);
+      else inProgress += c.n;
+      if (c.first_at && (!first || c.first_at < first)) first = c.first_at;
+      if (c.last_at && (!last || c.last_at > last)) last = c.last_at;
+    } else {
+      add(states, c.state, c.n);
+      if (c.state === 'finished') add(finals, c.result || 'none', c.n);
+    }
+  }
   const event = await db
     .selectFrom('task_events')
     .select(['action', 'at'])
@@ -75,21 +62,16 @@ export async function taskFigures(db: Db, tenantId: string, taskId: string): Pro
     .where('tenant_id', '=', tenantId)
     .where('id', '=', taskId)
     .executeTakeFirstOrThrow();
-  const results = count(byResult);
-  const states = count(byState);
+  const byState = sorted(states);
   return {
-    attempts: {
-      total: byResult.reduce((s, r) => s + Number(r.n), 0),
-      inProgress: Number(byResult.find((r) => r.k === null)?.n ?? 0),
-      byResult: results,
-    },
+    attempts: { total: attempts, inProgress, byResult: sorted(results) },
     customers: {
-      total: Object.values(states).reduce((s, n) => s + n, 0),
-      byState: states,
-      byFinalResult: count(byFinal, 'none'),
+      total: Object.values(byState).reduce((s, n) => s + n, 0),
+      byState,
+      byFinalResult: sorted(finals),
     },
-    firstAttemptAt: (span?.first as Date | null | undefined) ?? null,
-    lastAttemptAt: (span?.last as Date | null | undefined) ?? null,
+    firstAttemptAt: first,
+    lastAttemptAt: last,
     completedAt: event?.action === 'complete' ? event.at : null,
     peakChannels: await peakChannels(db, taskId),
     state: task.state,
@@ -116,22 +98,20 @@ export async function peakChannels(db: Db, taskId: string): Promise<number> {
   return Number(r.rows[0]?.peak ?? 0);
 }
 
-/** Contacts of a task that are finished, and all of them (progress displays). */
+/** Contacts of a task that are finished, and all of them (progress displays), from the counters. */
 export async function customerProgress(
   db: Db,
   tenantId: string,
   taskId: string,
 ): Promise<{ finished: number; total: number }> {
-  const r = await db
-    .selectFrom('contacts')
-    .select((e) => [
-      e.fn.countAll<number>().as('total'),
-      e.fn.count<number>('id').filterWhere('state', 'in', ['finished', 'filtered']).as('finished'),
-    ])
-    .where('tenant_id', '=', tenantId)
-    .where('task_id', '=', taskId)
-    .executeTakeFirstOrThrow();
-  return { finished: Number(r.finished), total: Number(r.total) };
+  let finished = 0;
+  let total = 0;
+  for (const c of await taskCounts(db, tenantId, taskId)) {
+    if (c.kind !== 'contact') continue;
+    total += c.n;
+    if (c.state === 'finished' || c.state === 'filtered') finished += c.n;
+  }
+  return { finished, total };
 }
 
 export interface AttemptRow {
@@ -187,14 +167,18 @@ export async function attemptsPage(
   }));
 }
 
-/** Attempts of a task so far (progress displays). */
+/** Attempts of a task so far (progress displays), from the counters. */
 export async function attemptCount(db: Db, taskId: string): Promise<number> {
-  const r = await db
-    .selectFrom('attempts')
-    .select((e) => e.fn.countAll<number>().as('n'))
-    .where('task_id', '=', taskId)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+  const task = await db
+    .selectFrom('tasks')
+    .select('tenant_id')
+    .where('id', '=', taskId)
+    .executeTakeFirst();
+  let n = 0;
+  if (task)
+    for (const c of await taskCounts(db, task.tenant_id, taskId))
+      if (c.kind === 'attempt') n += c.n;
+  return n;
 }
 
 /** Running tasks other than `taskId`, in every tenant (the dialer runs them all). */

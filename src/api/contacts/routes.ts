@@ -238,7 +238,16 @@ export const contactRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           actor: p.actor,
           action: 'contacts.read',
           subject: taskId,
-          detail: { sessionIds: rows.map((r) => r.sessionId) },
+          // The page, not its every sessionId: (filter, first, last) name the customers read, in a
+          // row of constant size whatever the page size.
+          detail: {
+            customers: rows.length,
+            first: rows[0]!.sessionId,
+            last: rows.at(-1)!.sessionId,
+            ...(req.query.state ? { state: req.query.state } : {}),
+            ...(req.query.sessionId ? { sessionId: req.query.sessionId } : {}),
+            ...(req.query.number ? { number: req.query.number } : {}),
+          },
         });
       const last = rows.at(-1);
       return { items, next: rows.length === limit && last ? encodeCursor({ i: last.id }) : null };

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getTask } from '../../store/tasks.ts';
-import { activeChannels } from '../../store/dial.ts';
 import { getTenant } from '../../store/tenants.ts';
-import { listAttempts, taskProgress } from '../../store/progress.ts';
+import { listAttempts, taskProgress, tenantActiveCalls } from '../../store/progress.ts';
 import { deliveryLog } from '../../store/outbox.ts';
 import { maySeePersonalData, requireTenant } from '../auth.ts';
 import { assertVisible } from './service.ts';
@@ -31,7 +30,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         req.params.taskId,
         p,
       );
-      const progress = await taskProgress(db, task.id);
+      const progress = await taskProgress(db, req.params.tenantId, task.id);
       const tenant = await getTenant(db, req.params.tenantId);
       return {
         taskId: task.id,
@@ -41,7 +40,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         lastAttemptAt: progress.lastAttemptAt?.toISOString() ?? null,
         channels: {
           tenant: tenant?.settings.channels ?? 0,
-          inUse: await activeChannels(db, req.params.tenantId),
+          inUse: await tenantActiveCalls(db, req.params.tenantId),
         },
         at: clock.now().toISOString(),
       };
