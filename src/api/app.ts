@@ -23,6 +23,7 @@ import { progressRoutes } from './tasks/progress-routes.ts';
 import { businessResultRoutes } from './tasks/business-result.ts';
 import { resultRoutes } from './tasks/results-routes.ts';
 import { exportRoutes } from './exports/routes.ts';
+import { recordingRoutes } from './tasks/recording-routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -38,6 +39,8 @@ export interface AppDeps {
    * prompt store); its errors refuse the publication. Absent: prompts are not prepared (sim).
    */
   preparePrompts?: (doc: FlowDocument) => Promise<FieldError[]>;
+  /** Where call recordings are served from (config.recordingsDir; default ./data/recordings). */
+  recordingsDir?: string;
 }
 
 export type App = FastifyInstance;
@@ -119,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(businessResultRoutes, deps);
       await api.register(resultRoutes, deps);
       await api.register(exportRoutes, deps);
+      await api.register(recordingRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -23,6 +23,10 @@ export interface Config {
   leaseSec: number;
   /** How long a finished export's file is kept, days (default 7); then it is removed. */
   exportRetentionDays: number;
+  /** Where call recordings are written and served from (default `./data/recordings`). */
+  recordingsDir: string;
+  /** How long a call's recording is kept after the call ended, days (default 90); then removed. */
+  recordingRetentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config> {
@@ -46,6 +50,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
       `OUTBOUND_EXPORT_RETENTION_DAYS must be a number of days above 0 and at most 3650, got '${env.OUTBOUND_EXPORT_RETENTION_DAYS}'`,
     );
   }
+  const recordingRetentionDays = days(
+    'OUTBOUND_RECORDING_RETENTION_DAYS',
+    env.OUTBOUND_RECORDING_RETENTION_DAYS,
+    90,
+  );
   return Object.freeze({
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(cwd, env.OUTBOUND_DATA_DIR ?? 'data'),
@@ -57,7 +66,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     sipConfigFile: env.OUTBOUND_SIP_CONFIG ? path.resolve(cwd, env.OUTBOUND_SIP_CONFIG) : undefined,
     leaseSec,
     exportRetentionDays,
+    recordingsDir: path.resolve(cwd, env.OUTBOUND_RECORDINGS_DIR || './data/recordings'),
+    recordingRetentionDays,
   });
+}
+
+function days(name: string, v: string | undefined, fallback: number): number {
+  const n = v === undefined || v === '' ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 3650)
+    throw new Error(`${name} must be a number of days above 0 and at most 3650, got '${v}'`);
+  return n;
 }
 
 function telephonyOf(v: string | undefined): 'sim' | 'sip' {

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-exports.ts';
 import * as m0005 from './migrations/0005-leases.ts';
 import * as m0006 from './migrations/0006-prepare-gen.ts';
 import * as m0007 from './migrations/0007-export-retention.ts';
+import * as m0008 from './migrations/0008-recording-retention.ts';
 
 /** Migrations are listed here in order; each file exports `up`. They run on every start. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-leases': m0005,
   '0006-prepare-gen': m0006,
   '0007-export-retention': m0007,
+  '0008-recording-retention': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
