@@ -25,6 +25,7 @@ import { progressRoutes } from './tasks/progress-routes.ts';
 import { businessResultRoutes } from './tasks/business-result.ts';
 import { resultRoutes } from './tasks/results-routes.ts';
 import { exportRoutes } from './exports/routes.ts';
+import { recordingRoutes } from './tasks/recording-routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -42,6 +43,9 @@ export interface AppDeps {
   preparePrompts?: (doc: FlowDocument) => Promise<FieldError[]>;
   /** Failed authentications allowed per address and per key id in a window (default AUTH_FAILURES). */
   authFailureLimits?: AuthFailureLimits;
+
+  /** Where call recordings are served from (config.recordingsDir; default ./data/recordings). */
+  recordingsDir?: string;
 }
 
 export type App = FastifyInstance;
@@ -136,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(businessResultRoutes, deps);
       await api.register(resultRoutes, deps);
       await api.register(exportRoutes, deps);
+      await api.register(recordingRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

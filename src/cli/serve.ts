@@ -21,6 +21,7 @@ import { createMetrics } from '../platform/metrics.ts';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { registerMetrics } from '../api/app.ts';
 import { ExportWorker, exportsDir } from '../engine/export-worker.ts';
+import { RecordingWorker } from '../engine/recording-worker.ts';
 import { OutboxDispatcher, callbackChannel } from '../engine/outbox-dispatcher.ts';
 import { CallbackSender } from '../notify/http-sender.ts';
 import { systemResolver } from '../notify/callback-target.ts';
@@ -85,6 +86,17 @@ export async function serve(
     ...(store.kind === 'pglite' ? { analyzeMs: 600_000 } : {}),
     logger: logger.child({ worker: 'housekeeping' }),
   }).start();
+
+  // Recordings are served, and removed after their retention, where the API runs.
+  const recordings = !hasApi
+    ? undefined
+    : new RecordingWorker({
+        db: store.db,
+        scheduler,
+        dir: config.recordingsDir,
+        retentionMs: config.recordingRetentionDays * 86_400_000,
+        logger: logger.child({ worker: 'recordings' }),
+      }).start();
   const metrics = createMetrics(store.db, scheduler);
   let dialer: Dialer | undefined;
   let telephony: Telephony | undefined;
@@ -135,6 +147,7 @@ export async function serve(
         cipher,
         logger,
         metrics,
+        recordingsDir: config.recordingsDir,
         ...(prompts ? { preparePrompts: (doc) => prompts.prepare(doc) } : {}),
       })
     : undefined;
@@ -179,6 +192,8 @@ export async function serve(
     await sms.close();
     await exporter?.stop();
     await housekeeper.stop();
+
+    await recordings?.stop();
     await store.close();
     process.exit(0);
   };
@@ -226,7 +241,8 @@ async function telephonyFor(
     return new SimTelephony(scheduler, rules as NetworkRules);
   }
   const sip = new SipTelephony({
-    config: sipConfigOf(config),
+    // OUTBOUND_RECORDINGS_DIR: where the API serves recordings from and retention removes them.
+    config: { ...sipConfigOf(config), recordingsDir: config.recordingsDir },
     scheduler,
     logger: logger.child({ telephony: 'sip' }),
   });

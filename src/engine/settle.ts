@@ -4,6 +4,7 @@ import { CONNECTED_RESULTS, RESULT_CODES, type ResultName } from '../domain/resu
 import { decideAfterAttempt } from '../domain/retry-policy.ts';
 import type { Transaction } from 'kysely';
 import { callbackPayload, smsRecipient, smsText } from '../notify/messages.ts';
+import { recordingOf } from '../store/recordings.ts';
 import type * as dial from '../store/dial.ts';
 import { enqueueAll, type OutboxMessage } from '../store/outbox.ts';
 import type { Database } from '../store/schema.ts';
@@ -245,6 +246,7 @@ function release(
       endedAt: end.at,
       result: end.result,
       digits: end.digits ?? null,
+      recording: recordingOf(end.detail),
     },
     rt.zone,
   );

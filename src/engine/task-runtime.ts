@@ -3,7 +3,7 @@ import { resolveZone, type WindowContext } from '../domain/calling-windows.ts';
 import type { Attribute, ResultDefinition, SpecialDate, World } from '../domain/resources.ts';
 import type { TaskConfig } from '../domain/task-config.ts';
 import type { TenantSettings } from '../domain/tenant.ts';
-import { robotFlow } from '../ivr/robot.ts';
+import { robotFlow, withRobotTrustlist } from '../ivr/robot.ts';
 
 /** What the engine derives once from a task's configuration and its tenant's world. */
 export interface TaskRuntime {
@@ -50,12 +50,15 @@ export function buildRuntime(
   const queue = c.skillQueueId
     ? world.skillQueues.find((q) => q.id === c.skillQueueId)?.name
     : undefined;
-  const flow: Record<string, unknown> = robot?.endpoint
-    ? (robotFlow(robot.endpoint, { skillQueue: queue ?? null }) as unknown as Record<
-        string,
-        unknown
-      >)
-    : ((c.flowId ? world.flows.find((f) => f.id === c.flowId)?.document : undefined) ?? {});
+  const flow: Record<string, unknown> = withRobotTrustlist(
+    robot?.endpoint
+      ? (robotFlow(robot.endpoint, { skillQueue: queue ?? null }) as unknown as Record<
+          string,
+          unknown
+        >)
+      : ((c.flowId ? world.flows.find((f) => f.id === c.flowId)?.document : undefined) ?? {}),
+    t.tenant.callbackTrustlist,
+  );
   return {
     tenantId: t.tenantId,
     taskId: t.id,

@@ -144,6 +144,12 @@ export const RobotNode = Type.Object(
     endpoint: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://' }),
     timeoutSec: Type.Optional(Type.Number({ minimum: 0.1, maximum: 30 })),
     maxTurns: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    trustlist: Type.Optional(
+      Type.Array(Type.String({ maxLength: 2048 }), {
+        maxItems: 1000,
+        description: "set by the engine from the tenant's callbackTrustlist; never saved",
+      }),
+    ),
     next: Next,
   },
   { additionalProperties: false },

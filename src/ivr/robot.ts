@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { checkOutboundTarget, systemResolver, type Resolver } from '../notify/callback-target.ts';
 import type { FlowDocument, Prompt, TransferTarget } from './flow.ts';
 import type { MediaSession } from './media.ts';
 import type { TransferOutcome } from './interpreter.ts';
@@ -22,8 +24,13 @@ import type { TransferOutcome } from './interpreter.ts';
  *   { type: "transfer", skillQueue } | { type: "transfer", number }   ends the robot on success
  *   { type: "hangup" }                        ends the call
  * A reply with no collect, transfer or hangup ends the robot node: the flow goes on at `next`
- * (hangs up when there is none). A failed request (timeout, non-2xx, bad JSON) ends the robot
- * node the same way, with the error in the outcome.
+ * (hangs up when there is none). A robot that answers but cannot be understood (4xx, bad JSON,
+ * an invalid reply) ends the robot node the same way, with the error in the outcome.
+ *
+ * A robot that cannot be reached — its endpoint refused by the tenant's outbound-address policy
+ * (checked before every request, like a callback), connection refused, timeout, 5xx — throws
+ * `RobotUnreachableError`: the flow fails and the call ends as `system_error`, a result the retry
+ * policy can call again, with the reason in the attempt's detail.
  */
 export const ROBOT_PROTOCOL = 'outbound-robot/1';
 
@@ -84,18 +91,35 @@ export interface RobotContext {
   from: string;
   to: string;
   variables: Record<string, string>;
+  /** Tests inject one; then the connection is not pinned to the checked address. */
   fetch?: typeof fetch;
+  resolve?: Resolver;
 }
 
 interface RobotNodeLike {
   endpoint: string;
   timeoutSec?: number | undefined;
   maxTurns?: number | undefined;
+  /** The tenant's approved trustlist, stamped by the engine on the running flow (none: refused). */
+  trustlist?: readonly string[] | undefined;
+}
+
+/** The robot could not be reached: the call ends as `system_error` (retryable). */
+export class RobotUnreachableError extends Error {
+  constructor(
+    message: string,
+    /** What the robot collected before it became unreachable. */
+    readonly outcome?: RobotOutcome,
+  ) {
+    super(message);
+    this.name = 'RobotUnreachableError';
+  }
 }
 
 export async function runRobot(node: RobotNodeLike, ctx: RobotContext): Promise<RobotOutcome> {
   const out: RobotOutcome = { turns: 0, digits: '', hangup: false };
-  const post = (event: RobotEvent) => callRobot(node, ctx, ++out.turns, event);
+  const conn = pinnedConnection();
+  const post = (event: RobotEvent) => callRobot(node, ctx, conn, ++out.turns, event);
   let event: RobotEvent = { type: 'answered' };
   try {
     while (out.turns < (node.maxTurns ?? 50)) {
@@ -112,8 +136,36 @@ export async function runRobot(node: RobotNodeLike, ctx: RobotContext): Promise<
     out.error = `robot used its ${node.maxTurns ?? 50} turns`;
   } catch (err) {
     out.error = err instanceof Error ? err.message : String(err);
+    if (err instanceof RobotUnreachableError) throw new RobotUnreachableError(out.error, out);
+  } finally {
+    void conn.agent.close();
   }
   return out;
+}
+
+/**
+ * One connection pool per robot conversation whose DNS lookup answers only the address the
+ * policy just checked, so a name cannot be rebound to a private address between check and connect.
+ */
+function pinnedConnection(): { agent: Agent; pin?: { address: string; family: number } } {
+  const conn: { agent: Agent; pin?: { address: string; family: number } } = {
+    agent: new Agent({
+      connect: {
+        lookup: (hostname, _options, cb) => {
+          if (!conn.pin) return cb(new Error(`no checked address for ${hostname}`), '', 0);
+          cb(null, [{ address: conn.pin.address, family: conn.pin.family }] as never, 0);
+        },
+      },
+    }),
+  };
+  return conn;
+}
+
+/** `fetch failed` says nothing; its cause (ECONNREFUSED…) or the timeout does. */
+function failure(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'timed out';
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
 /** Runs one reply's actions; returns the next event, or undefined when the robot is done. */
@@ -165,9 +217,17 @@ async function act(
 async function callRobot(
   node: RobotNodeLike,
   ctx: RobotContext,
+  conn: ReturnType<typeof pinnedConnection>,
   turn: number,
   event: RobotEvent,
 ): Promise<RobotReply> {
+  const target = await checkOutboundTarget(
+    node.endpoint,
+    node.trustlist ?? [],
+    ctx.resolve ?? systemResolver,
+  );
+  if (!target.ok) throw new RobotUnreachableError(`robot endpoint refused: ${target.reason}`);
+  conn.pin = { address: target.address, family: target.family };
   const body = {
     protocol: ROBOT_PROTOCOL,
     callId: ctx.callId,
@@ -177,12 +237,29 @@ async function callRobot(
     variables: ctx.variables,
     event,
   };
-  const res = await (ctx.fetch ?? fetch)(node.endpoint, {
+  const init = {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'user-agent': 'outbound-robot/1' },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout((node.timeoutSec ?? 5) * 1000),
-  });
+  };
+  let res: {
+    ok: boolean;
+    status: number;
+    json(): Promise<unknown>;
+    body: { cancel(): Promise<void> } | null;
+  };
+  try {
+    res = ctx.fetch
+      ? await ctx.fetch(node.endpoint, init)
+      : await undiciFetch(node.endpoint, { ...init, dispatcher: conn.agent });
+  } catch (err) {
+    throw new RobotUnreachableError(`robot unreachable at ${node.endpoint}: ${failure(err)}`);
+  }
+  if (res.status >= 500) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new RobotUnreachableError(`robot unreachable: it answered HTTP ${res.status}`);
+  }
   if (!res.ok) throw new Error(`robot answered HTTP ${res.status}`);
   if (event.type === 'hangup') return { actions: [] };
   let json: unknown;
@@ -206,7 +283,7 @@ async function callRobot(
  */
 export function robotFlow(
   endpoint: string,
-  opts: { skillQueue?: string | null; timeoutSec?: number } = {},
+  opts: { skillQueue?: string | null; timeoutSec?: number; trustlist?: readonly string[] } = {},
 ): FlowDocument {
   const nodes: FlowDocument['nodes'] = [
     {
@@ -214,6 +291,7 @@ export function robotFlow(
       type: 'robot',
       endpoint,
       ...(opts.timeoutSec ? { timeoutSec: opts.timeoutSec } : {}),
+      ...(opts.trustlist ? { trustlist: [...opts.trustlist] } : {}),
     },
   ];
   if (opts.skillQueue) {
@@ -244,4 +322,23 @@ export function robotFlow(
     );
   }
   return { nodes };
+}
+
+/**
+ * The flow as the engine runs it: every robot node carries the tenant's current trustlist (the
+ * saved document never does: publication refuses the field), checked before each robot request.
+ */
+export function withRobotTrustlist(
+  flow: Record<string, unknown>,
+  trustlist: readonly string[],
+): Record<string, unknown> {
+  const nodes = flow.nodes;
+  if (!Array.isArray(nodes) || !nodes.some((n) => (n as { type?: unknown })?.type === 'robot'))
+    return flow;
+  return {
+    ...flow,
+    nodes: nodes.map((n: Record<string, unknown>) =>
+      n?.type === 'robot' ? { ...n, trustlist: [...trustlist] } : n,
+    ),
+  };
 }

@@ -2,6 +2,13 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { underApproved } from '../domain/validate-task-basic.ts';
 
+/**
+ * The one outbound-address policy: every HTTP request Outbound makes on a tenant's behalf
+ * (callbacks, the cloud SMS endpoint, robot endpoints) goes only to an address under the tenant's
+ * approved trustlist (`callbackTrustlist`, set by the system administrator), and never to a
+ * private, loopback or link-local address unless the matching trustlist entry names one.
+ */
+
 /** Resolves a host name to its addresses (injected so tests need no DNS). */
 export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
 
@@ -19,13 +26,13 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /**
- * May a callback go to `url` now? It must be under an approved trustlist entry, and every address
+ * May a request go to `url` now? It must be under an approved trustlist entry, and every address
  * its host resolves to must be public — unless the matching entry itself names a private address
  * (an IP literal or `localhost`): the administrator approved that private target on purpose. The
  * resolved address is returned so the sender connects to exactly what was checked (no DNS
  * rebinding between check and connect).
  */
-export async function checkCallbackTarget(
+export async function checkOutboundTarget(
   url: string,
   trustlist: readonly string[],
   resolve: Resolver,
@@ -36,11 +43,13 @@ export async function checkCallbackTarget(
   } catch {
     return { ok: false, reason: 'not a URL' };
   }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return { ok: false, reason: 'not an http or https URL' };
   const entries = trustlist.filter((e) => underApproved(parsed, e));
   if (entries.length === 0)
     return {
       ok: false,
-      reason: "not under an address of the tenant's approved callback trustlist",
+      reason: "not under an address of the tenant's approved trustlist (callbackTrustlist)",
     };
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const namesPrivate = entries.some((e) => {
@@ -64,4 +73,24 @@ export async function checkCallbackTarget(
     };
   }
   return { ok: true, address: addresses[0]!.address, family: addresses[0]!.family };
+}
+
+/**
+ * The same policy when an address is saved (a task's callback URL, a robot's endpoint): a name
+ * that cannot be resolved now is not an error — it is checked again before every request, so a
+ * DNS outage does not block saving. Returns why the address is refused, or null.
+ */
+export async function savedTargetError(
+  url: string,
+  trustlist: readonly string[],
+  resolve: Resolver,
+): Promise<string | null> {
+  const target = await checkOutboundTarget(url, trustlist, async (host) => {
+    try {
+      return await resolve(host);
+    } catch {
+      return [];
+    }
+  });
+  return target.ok || /has no address$/.test(target.reason) ? null : target.reason;
 }

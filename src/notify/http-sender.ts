@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { checkCallbackTarget, type Resolver } from './callback-target.ts';
+import { checkOutboundTarget, type Resolver } from './callback-target.ts';
 import { SIGNATURE_HEADER, sign } from './signing.ts';
 
 export interface SendResult {
@@ -46,7 +46,7 @@ export class CallbackSender {
     trustlist: readonly string[];
     at: Date;
   }): Promise<SendResult> {
-    const target = await checkCallbackTarget(m.url, m.trustlist, this.#resolve);
+    const target = await checkOutboundTarget(m.url, m.trustlist, this.#resolve);
     if (!target.ok) return { ok: false, status: null, error: target.reason, permanent: true };
     this.#pinned.set(new URL(m.url).hostname.replace(/^\[|\]$/g, ''), {
       address: target.address,

@@ -1,10 +1,12 @@
 import { DateTime, type Zone } from 'luxon';
 import { RESULT_CODES, type ResultName } from '../domain/result-codes.ts';
+import { recordingUrl, type AttemptRecording } from '../ivr/call-end.ts';
 
 /**
  * The JSON a callback carries (product.md §7), with the vendor's field names so existing
  * integrations read it. Times are ISO 8601 in the task's zone; `failCode` is the five-digit
- * platform code, `resultCode` our result name.
+ * platform code, `resultCode` our result name; `filePath` (release only) the API path of the
+ * call's recording, fetched with an API key of a role that may hear it.
  */
 export interface CallbackPayload {
   event: 'connect' | 'release';
@@ -43,7 +45,8 @@ export function callbackPayload(
     endedAt: Date | null;
     result: ResultName | null;
     digits?: string | null;
-    filePath?: string | null;
+    /** The call's recording, if any: `filePath` is where the API serves it (a URL path). */
+    recording?: AttemptRecording | null;
   },
   zone: Zone,
 ): CallbackPayload {
@@ -62,7 +65,8 @@ export function callbackPayload(
     failCode: event === 'release' && a.result ? RESULT_CODES[a.result] : null,
     resultCode: event === 'release' ? a.result : null,
     callId: String(a.attemptId),
-    filePath: a.filePath ?? null,
+    filePath:
+      event === 'release' && a.recording ? recordingUrl(a.tenantId, a.taskId, a.attemptId) : null,
     customField: a.customField,
     attempt: a.attemptNo,
     digits: a.digits ?? null,

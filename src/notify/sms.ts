@@ -3,7 +3,7 @@ import * as smpp from 'smpp';
 import type { SmsProviders, TenantSettings } from '../domain/tenant.ts';
 import type { Channel } from '../engine/outbox-dispatcher.ts';
 import type { LeasedMessage } from '../store/outbox.ts';
-import { checkCallbackTarget, type Resolver } from './callback-target.ts';
+import { checkOutboundTarget, type Resolver } from './callback-target.ts';
 import type { SendResult } from './http-sender.ts';
 
 /**
@@ -22,10 +22,11 @@ export function smsChannel(opts: {
   async function cloud(
     cfg: NonNullable<SmsProviders['cloud']>,
     m: LeasedMessage,
+    trustlist: readonly string[],
   ): Promise<SendResult> {
-    // The endpoint is the tenant's own setting; like a callback, it may not reach a private
-    // address unless it names one literally.
-    const target = await checkCallbackTarget(cfg.endpoint, [cfg.endpoint], opts.resolve);
+    // The endpoint is the tenant admin's own setting: like a callback, it must be under the
+    // trustlist the system administrator approved (and not private unless that names it).
+    const target = await checkOutboundTarget(cfg.endpoint, trustlist, opts.resolve);
     if (!target.ok) return { ok: false, status: null, error: target.reason, permanent: true };
     try {
       const res = await request(cfg.endpoint, {
@@ -112,10 +113,10 @@ export function smsChannel(opts: {
   }
 
   return {
-    async send(m, ctx: { settings?: TenantSettings }) {
+    async send(m, ctx: { trustlist: readonly string[]; settings?: TenantSettings }) {
       const providers = ctx.settings?.smsProviders;
       const kind = m.payload.provider === 'gateway' ? 'gateway' : 'cloud';
-      if (kind === 'cloud' && providers?.cloud) return cloud(providers.cloud, m);
+      if (kind === 'cloud' && providers?.cloud) return cloud(providers.cloud, m, ctx.trustlist);
       if (kind === 'gateway' && providers?.gateway) return gateway(providers.gateway, m);
       return {
         ok: false,

@@ -36,6 +36,9 @@ export interface Config {
   exportRetentionDays: number;
   /** How long audit rows (who read or changed what) are kept, days (default 365); then pruned. */
   auditRetentionDays: number;
+
+  /** How long a call's recording is kept after the call ended, days (default 90); then removed. */
+  recordingRetentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config> {
@@ -75,6 +78,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
       `OUTBOUND_AUDIT_RETENTION_DAYS must be a number of days above 0 and at most 36500, got '${env.OUTBOUND_AUDIT_RETENTION_DAYS}'`,
     );
   }
+
+  const recordingRetentionDays = days(
+    'OUTBOUND_RECORDING_RETENTION_DAYS',
+    env.OUTBOUND_RECORDING_RETENTION_DAYS,
+    90,
+  );
   return Object.freeze({
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(cwd, env.OUTBOUND_DATA_DIR ?? 'data'),
@@ -89,7 +98,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Readonly<Config
     drainSec,
     exportRetentionDays,
     auditRetentionDays,
+
+    recordingRetentionDays,
   });
+}
+
+function days(name: string, v: string | undefined, fallback: number): number {
+  const n = v === undefined || v === '' ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 3650)
+    throw new Error(`${name} must be a number of days above 0 and at most 3650, got '${v}'`);
+  return n;
 }
 
 function telephonyOf(v: string | undefined): 'sim' | 'sip' {

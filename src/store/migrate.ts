@@ -9,6 +9,8 @@ import * as m0006 from './migrations/0006-prepare-gen.ts';
 import * as m0007 from './migrations/0007-export-retention.ts';
 import * as m0008 from './migrations/0008-task-counts.ts';
 
+import * as m0009 from './migrations/0009-recording-retention.ts';
+
 /** Migrations are listed here in order; each file exports `up`. They run on every start. */
 const migrations: Record<string, Migration> = {
   '0001-core': m0001,
@@ -19,6 +21,8 @@ const migrations: Record<string, Migration> = {
   '0006-prepare-gen': m0006,
   '0007-export-retention': m0007,
   '0008-task-counts': m0008,
+
+  '0009-recording-retention': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -140,6 +140,8 @@ export interface AttemptView {
   result: string | null;
   code: string | null;
   digits: string | null;
+  /** The attempt's stored detail (flow outcome, recording…); the API picks what it shows. */
+  detail: Record<string, unknown> | null;
 }
 
 export async function listAttempts(
@@ -164,6 +166,7 @@ export async function listAttempts(
       'result',
       'code',
       'digits',
+      'detail',
     ])
     .where('tenant_id', '=', tenantId)
     .where('task_id', '=', taskId)
@@ -186,6 +189,7 @@ export async function listAttempts(
     result: r.result,
     code: r.code,
     digits: r.digits,
+    detail: r.detail,
   }));
 }
 

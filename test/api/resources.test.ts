@@ -119,6 +119,141 @@ describe(`tenant resources (${dbKind})`, () => {
     expect(back.body.status).toBe('draft');
   });
 
+  describe("robot addresses follow the callbacks' outbound-address policy", () => {
+    let beta = '';
+    const burl = (kind: string, id = '') =>
+      `/api/v1/tenants/beta/${segment(kind)}${id ? `/${encodeURIComponent(id)}` : ''}`;
+    const robot = (id: string, endpoint: string | null, status = 'published') => ({
+      id,
+      status,
+      ouId: null,
+      endpoint,
+      document: {},
+    });
+    beforeAll(async () => {
+      beta = await tenantWithKey(t, 'beta', {
+        ...FULL_SETTINGS,
+        callbackTrustlist: [
+          'https://crm.example.com/',
+          'https://intranet.example.com/',
+          'http://127.0.0.1:8080/',
+        ],
+      });
+    });
+
+    it('a robot without an endpoint cannot be published, on create or by /publish', async () => {
+      const created = await t.call(beta, {
+        method: 'POST',
+        url: burl('robots'),
+        payload: robot('r-none', null),
+      });
+      expect(created.status).toBe(422);
+      expect(created.body.errors).toEqual([
+        { path: '/endpoint', message: 'a robot without an endpoint cannot be published' },
+      ]);
+      const draft = await t.call(beta, {
+        method: 'POST',
+        url: burl('robots'),
+        payload: robot('r-none', null, 'draft'),
+      });
+      expect(draft.status).toBe(201);
+      const pub = await t.call(beta, {
+        method: 'POST',
+        url: `${burl('robots', 'r-none')}/publish`,
+      });
+      expect(pub.status).toBe(422);
+      expect(pub.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(pub.body.errors).toEqual([
+        { path: '/endpoint', message: 'a robot without an endpoint cannot be published' },
+      ]);
+      const after = await t.call(beta, { method: 'GET', url: burl('robots', 'r-none') });
+      expect(after.body.status).toBe('draft');
+    });
+
+    it('refuses an endpoint outside the trustlist, or private unless the trustlist names it', async () => {
+      const refused: [string, RegExp][] = [
+        ['https://bots.example.net/turn', /approved trustlist/],
+        ['http://127.0.0.1:9999/turn', /approved trustlist/],
+        ['https://intranet.example.com/bot', /private address 10\.1\.2\.3/],
+        ['ftp://crm.example.com/bot', /http or https/],
+      ];
+      for (const [endpoint, why] of refused) {
+        const r = await t.call(beta, {
+          method: 'POST',
+          url: burl('robots'),
+          payload: robot('r-bad', endpoint),
+        });
+        expect(r.status, endpoint).toBe(422);
+        expect(r.body.errors, endpoint).toEqual([
+          { path: '/endpoint', message: expect.stringMatching(why) },
+        ]);
+      }
+      // A draft may hold any http address; publishing it is what is checked.
+      const draft = await t.call(beta, {
+        method: 'POST',
+        url: burl('robots'),
+        payload: robot('r-later', 'https://bots.example.net/turn', 'draft'),
+      });
+      expect(draft.status).toBe(201);
+      const pub = await t.call(beta, {
+        method: 'POST',
+        url: `${burl('robots', 'r-later')}/publish`,
+      });
+      expect(pub.status).toBe(422);
+      expect(pub.body.errors[0].path).toBe('/endpoint');
+      for (const [id, endpoint] of [
+        ['r-public', 'https://crm.example.com/robot'],
+        ['r-loop', 'http://127.0.0.1:8080/turn'],
+      ]) {
+        const ok = await t.call(beta, {
+          method: 'POST',
+          url: burl('robots'),
+          payload: robot(id!, endpoint!),
+        });
+        expect(ok.status, endpoint).toBe(201);
+      }
+    });
+
+    it("checks a flow's robot nodes at publish, and refuses a trustlist in the document", async () => {
+      const flow = (endpoint: string, extra: Record<string, unknown> = {}) => ({
+        id: 'f-robot',
+        kind: 'ivr',
+        status: 'published',
+        ouId: null,
+        document: { nodes: [{ id: 'bot', type: 'robot', endpoint, ...extra }] },
+      });
+      const outside = await t.call(beta, {
+        method: 'POST',
+        url: burl('flows'),
+        payload: flow('http://169.254.169.254/latest'),
+      });
+      expect(outside.status).toBe(422);
+      expect(outside.body.errors).toEqual([
+        { path: '/document/nodes/0/endpoint', message: expect.stringMatching(/trustlist/) },
+      ]);
+      const smuggled = await t.call(beta, {
+        method: 'POST',
+        url: burl('flows'),
+        payload: flow('https://crm.example.com/robot', {
+          trustlist: ['http://169.254.169.254/'],
+        }),
+      });
+      expect(smuggled.status).toBe(422);
+      expect(smuggled.body.errors).toEqual([
+        {
+          path: '/document/nodes/0/trustlist',
+          message: expect.stringMatching(/set by the engine/),
+        },
+      ]);
+      const ok = await t.call(beta, {
+        method: 'POST',
+        url: burl('flows'),
+        payload: flow('https://crm.example.com/robot'),
+      });
+      expect(ok.status).toBe(201);
+    });
+  });
+
   it('keeps blocklist entries with expiry and restriction, and edits them', async () => {
     const bl = await t.call(key, { method: 'GET', url: url('blocklists', 'bl-default') });
     expect(bl.body.entries).toEqual([

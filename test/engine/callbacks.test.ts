@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +11,7 @@ import { testResolver } from '../helpers/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
+import { recordAnsweredCalls } from '../helpers/recorded-sim.ts';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -165,6 +169,46 @@ describe(`signed callbacks from the outbox (${dbKind})`, () => {
       ['release', 'failed', 3, 500],
     ]);
     expect(rx.got).toHaveLength(6);
+  });
+
+  it("the release carries the recording's API path as filePath (null without one), which serves the WAV", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-cb-recordings-'));
+    rx = await receiver([]);
+    sender = new CallbackSender({ resolve: testResolver, timeoutMs: 1000 });
+    h = await engineHarness({
+      start: '2026-11-23T09:00:00+08:00',
+      settings: { callbackTrustlist: [rx.trust] },
+      network: {
+        rules: [{ match: '^\\+8613800010002$', outcomes: [{ result: 'busy', ringSec: 2 }] }],
+      },
+      callbacks: callbackChannel(sender),
+      app: { recordingsDir: dir },
+    });
+    recordAnsweredCalls(h.sim, dir);
+    const id = await h.startTask(task(rx.url), customers(2));
+    await h.runUntil('2026-11-23T09:30:00+08:00');
+    const releases = rx.got.filter((r) => r.json.event === 'release').map((r) => r.json);
+    const answered = releases.find((r) => r.resultCode === 'success')!;
+    expect(answered.filePath).toBe(
+      `/api/v1/tenants/acme/tasks/${id}/attempts/${answered.callId}/recording`,
+    );
+    expect(releases.filter((r) => r.resultCode === 'busy').map((r) => r.filePath)).toEqual([
+      null,
+      null,
+    ]);
+    // The connect event never has one (nothing is recorded yet).
+    expect(rx.got.filter((r) => r.json.event === 'connect').map((r) => r.json.filePath)).toEqual([
+      null,
+    ]);
+    const wav = await h.app.inject({
+      method: 'GET',
+      url: answered.filePath,
+      headers: { authorization: `Bearer ${h.key}` },
+    });
+    expect(wav.statusCode).toBe(200);
+    expect(wav.headers['content-type']).toBe('audio/wav');
+    expect(wav.rawPayload.subarray(0, 4).toString()).toBe('RIFF');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a dead receiver does not change when calls are placed', async () => {

@@ -86,6 +86,8 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
       network,
       sms: channel,
       settings: {
+        // The SMS endpoint follows the callbacks' outbound-address policy: loopback is approved.
+        callbackTrustlist: ['https://crm.example.com/', `http://127.0.0.1:${port}/`],
         smsProviders: {
           cloud: { endpoint: `http://127.0.0.1:${port}/sms`, apiKey: 'k-123', sender: 'ACME' },
         },

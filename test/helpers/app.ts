@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import type { Resolver } from '../../src/notify/callback-target.ts';
 import { createApiKey } from '../../src/api/auth.ts';
 import { VirtualClock, type Clock } from '../../src/platform/clock.ts';
@@ -37,6 +37,7 @@ export interface TestApp {
 export async function testApp(
   start = '2026-11-23T08:00:00+08:00',
   appClock?: Clock,
+  deps: Partial<AppDeps> = {},
 ): Promise<TestApp> {
   const store = await testStore();
   const clock = new VirtualClock(start);
@@ -46,6 +47,7 @@ export async function testApp(
     clock: appClock ?? clock,
     cipher,
     resolve: testResolver,
+    ...deps,
   });
   const { key: adminKey } = await createApiKey(store.db, {
     tenantId: null,

@@ -3,6 +3,7 @@ import { VirtualScheduler } from '../../src/platform/scheduler.ts';
 import { SimTelephony } from '../../src/telephony/sim/adapter.ts';
 import type { NetworkRules } from '../../src/telephony/sim/network.ts';
 import { testApp, tenantWithKey, type TestApp } from './app.ts';
+import type { AppDeps } from '../../src/api/app.ts';
 import { OutboxDispatcher, type Channel } from '../../src/engine/outbox-dispatcher.ts';
 import type { LeasedMessage } from '../../src/store/outbox.ts';
 import { FULL_SETTINGS, seedWorld } from './world.ts';
@@ -46,9 +47,11 @@ export async function engineHarness(opts: {
   seed?: number;
   callbacks?: Channel;
   sms?: Channel;
+  /** More of the app's dependencies (e.g. `recordingsDir`). */
+  app?: Partial<AppDeps>;
 }): Promise<EngineHarness> {
   const sched = new VirtualScheduler(opts.start);
-  const t = await testApp(opts.start, sched);
+  const t = await testApp(opts.start, sched, opts.app);
   const key = await tenantWithKey(t, 'acme', { ...FULL_SETTINGS, ...opts.settings });
   await seedWorld(t, key, 'acme');
   const sim = new SimTelephony(sched, opts.network ?? {}, opts.seed ?? 1);

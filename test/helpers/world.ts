@@ -22,7 +22,15 @@ export const WORLD = {
     { id: 'flow-support', kind: 'ivr', status: 'published', ouId: 'ou-support', document: {} },
     { id: 'flow-draft', kind: 'ivr', status: 'draft', ouId: null, document: {} },
   ],
-  robots: [{ id: 'robot-1', status: 'published', ouId: null, document: {} }],
+  robots: [
+    {
+      id: 'robot-1',
+      status: 'published',
+      ouId: null,
+      endpoint: 'https://crm.example.com/robot',
+      document: {},
+    },
+  ],
   skillQueues: [{ id: 'sq-vip', name: 'vip-care', ouId: null }],
   businessResults: [
     {
@@ -82,7 +90,15 @@ export const segment = (kind: string) => kind.replace(/[A-Z]/g, (c) => `-${c.toL
 
 /** Creates the tenant's resources; caller numbers with the system administrator's key. */
 export async function seedWorld(t: TestApp, tenantKey: string, tenantId: string): Promise<void> {
-  for (const [kind, items] of Object.entries(WORLD)) {
+  // A published robot's endpoint must be under the tenant's trustlist: tests that replace the
+  // trustlist (a callback receiver on loopback) get the robot under their first entry.
+  const tenant = await t.call(t.adminKey, { method: 'GET', url: `/api/v1/tenants/${tenantId}` });
+  const trusted = (tenant.body.settings?.callbackTrustlist as string[] | undefined)?.[0];
+  for (const [kind, list] of Object.entries(WORLD)) {
+    const items =
+      kind === 'robots' && trusted
+        ? WORLD.robots.map((r) => ({ ...r, endpoint: new URL('robot', trusted).href }))
+        : list;
     for (const item of items) {
       const key = kind === 'callerNumbers' ? t.adminKey : tenantKey;
       const r = await t.call(key, {

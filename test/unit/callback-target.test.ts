@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkCallbackTarget, type Resolver } from '../../src/notify/callback-target.ts';
+import { checkOutboundTarget, type Resolver } from '../../src/notify/callback-target.ts';
 import { sign, verify } from '../../src/notify/signing.ts';
+import { smsChannel } from '../../src/notify/sms.ts';
+import { defaultTenantSettings } from '../../src/domain/tenant.ts';
 
 const dns =
   (table: Record<string, string[]>): Resolver =>
@@ -19,7 +21,7 @@ describe('callback targets', () => {
 
   it('accepts a public address under the trustlist and returns the address to connect to', async () => {
     expect(
-      await checkCallbackTarget(
+      await checkOutboundTarget(
         'https://crm.example.com/outbound/events',
         ['https://crm.example.com/'],
         resolve,
@@ -27,7 +29,7 @@ describe('callback targets', () => {
     ).toEqual({ ok: true, address: '93.184.216.34', family: 4 });
   });
   it('refuses a URL outside the trustlist', async () => {
-    const r = await checkCallbackTarget(
+    const r = await checkOutboundTarget(
       'https://other.example.com/x',
       ['https://crm.example.com/'],
       resolve,
@@ -36,7 +38,7 @@ describe('callback targets', () => {
   });
   it('refuses an approved name that resolves to a private address (checks the resolved address)', async () => {
     for (const host of ['evil.example.com', 'mixed.example.com']) {
-      const r = await checkCallbackTarget(`https://${host}/cb`, [`https://${host}/`], resolve);
+      const r = await checkOutboundTarget(`https://${host}/cb`, [`https://${host}/`], resolve);
       expect(r).toMatchObject({ ok: false, reason: expect.stringContaining('private address') });
     }
   });
@@ -48,13 +50,52 @@ describe('callback targets', () => {
       'http://192.168.1.10/x',
     ]) {
       const u = new URL(url);
-      expect(await checkCallbackTarget(url, ['http://public.example/'], resolve)).toMatchObject({
+      expect(await checkOutboundTarget(url, ['http://public.example/'], resolve)).toMatchObject({
         ok: false,
       });
-      expect(await checkCallbackTarget(url, [`${u.protocol}//${u.host}/`], resolve)).toMatchObject({
+      expect(await checkOutboundTarget(url, [`${u.protocol}//${u.host}/`], resolve)).toMatchObject({
         ok: true,
       });
     }
+  });
+});
+
+describe('the cloud SMS endpoint follows the same policy', () => {
+  it("is refused (permanently, nothing sent) unless under the tenant's trustlist", async () => {
+    const channel = smsChannel({ resolve: dns({}) });
+    const settings = {
+      ...defaultTenantSettings(),
+      smsProviders: {
+        cloud: { endpoint: 'http://10.0.0.7/sms', apiKey: 'k', sender: 'ACME' },
+        gateway: null,
+      },
+    };
+    const m = {
+      id: 1,
+      tenantId: 'acme',
+      taskId: 't',
+      kind: 'sms',
+      event: 'sms',
+      idempotencyKey: 'sms:1',
+      target: '+8613800000001',
+      payload: { provider: 'cloud', text: 'hi' },
+      tries: 0,
+    };
+    // A tenant admin naming a private address in its own SMS settings does not approve it.
+    expect(
+      await channel.send(m, {
+        settings,
+        secret: 's',
+        trustlist: ['https://crm.example.com/'],
+        at: new Date(0),
+      }),
+    ).toMatchObject({
+      ok: false,
+      status: null,
+      permanent: true,
+      error: expect.stringContaining('approved trustlist'),
+    });
+    await channel.close();
   });
 });
 

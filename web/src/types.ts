@@ -68,8 +68,8 @@ export interface Attempt {
   result: string | null;
   code: string | null;
   digits: string | null;
-  recordingUrl?: string | null;
-  filePath?: string | null;
+  /** Where to fetch the call's WAV (with the key) and its length; null when not recorded. */
+  recording?: { url: string; durationSec: number } | null;
 }
 
 export interface Contact {

@@ -31,7 +31,8 @@ import { listTaskConfigs } from '../../store/tasks.ts';
 import { getTenant } from '../../store/tenants.ts';
 import { audit } from '../../store/audit.ts';
 import { ouVisible, requireTenant, type Principal } from '../auth.ts';
-import { resourceErrors } from './rules.ts';
+import { publishErrors, resourceErrors } from './rules.ts';
+import { systemResolver } from '../../notify/callback-target.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
 import { isEmptyFlow, type FlowDocument } from '../../ivr/flow.ts';
 import type { AppDeps } from '../app.ts';
@@ -51,10 +52,20 @@ const Page = Type.Object({
  */
 export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app,
-  { db, clock, preparePrompts },
+  { db, clock, preparePrompts, resolve = systemResolver },
 ) => {
-  /** Publication converts the flow's prompts (sip): a prompt that cannot be played refuses it. */
-  async function preparedForPublish(label: string, doc: Record<string, unknown>): Promise<void> {
+  /**
+   * Publication checks the addresses the flow or robot would call, then converts the flow's
+   * prompts (sip): an address refused or a prompt that cannot be played refuses it.
+   */
+  async function preparedForPublish(
+    kind: ResourceKind,
+    label: string,
+    doc: Record<string, unknown>,
+    trustlist: readonly string[],
+  ): Promise<void> {
+    const refused = await publishErrors(kind, doc, trustlist, resolve);
+    if (refused.length) throw invalid(refused, `The ${label} cannot be published`);
     const flow = (doc.document ?? {}) as Record<string, unknown>;
     if (!preparePrompts || doc.status !== 'published' || isEmptyFlow(flow)) return;
     const errors = await preparePrompts(flow as unknown as FlowDocument);
@@ -87,7 +98,8 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       if (errors.length === 0)
         errors.push(...resourceErrors(kind, doc, await loadWorld(db, tenantId, tenant.settings)));
       if (errors.length) throw invalid(errors, `Invalid ${label}`);
-      if (kind === 'flows' || kind === 'robots') await preparedForPublish(label, doc);
+      if (kind === 'flows' || kind === 'robots')
+        await preparedForPublish(kind, label, doc, tenant.settings.callbackTrustlist);
       if (kind === 'callerNumbers' || kind === 'attributes' || kind === 'resultDefinitions')
         doc.id = idOf(doc);
       return doc;
@@ -255,7 +267,8 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
             const row = await getResource(db, tenantId, kind, id);
             if (!row) throw notFound(label, id);
             const doc = { ...row.doc, status };
-            await preparedForPublish(label, doc);
+            const trustlist = (await getTenant(db, tenantId))?.settings.callbackTrustlist ?? [];
+            await preparedForPublish(kind, label, doc, trustlist);
             const now = clock.now();
             await replaceResource(db, tenantId, kind, { id, ouId: row.ouId, doc, now });
             await audit(db, {

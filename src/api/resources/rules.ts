@@ -4,6 +4,7 @@ import { isResultName, RESULT_NAMES } from '../../domain/result-codes.ts';
 import type { ResourceKind, World } from '../../domain/resources.ts';
 import { validateFlowDocument } from '../../ivr/flow.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
+import { savedTargetError, type Resolver } from '../../notify/callback-target.ts';
 
 /**
  * Rules of a resource document beyond its schema, that need the tenant's other resources.
@@ -34,7 +35,20 @@ export function resourceErrors(
     // The IVR interpreter's own rules for the flow document (every node, every link).
     for (const e of validateFlowDocument(doc.document ?? {}))
       errors.push({ path: `/document${e.path === '/' ? '' : e.path}`, message: e.message });
+    for (const { node, path } of robotNodes(doc))
+      if (node.trustlist !== undefined)
+        errors.push({
+          path: `${path}/trustlist`,
+          message: "is set by the engine from the tenant's callbackTrustlist; remove it",
+        });
   }
+  if (
+    kind === 'robots' &&
+    typeof doc.endpoint === 'string' &&
+    doc.endpoint !== '' &&
+    !/^https?:\/\/./.test(doc.endpoint)
+  )
+    errors.push({ path: '/endpoint', message: 'must be an http or https URL' });
   if (kind === 'resultDefinitions') {
     if (isResultName(doc.code as string)) {
       errors.push({
@@ -100,6 +114,47 @@ function specialDateErrors(doc: Record<string, unknown>): FieldError[] {
     if (doc[f] !== undefined && !allowed.includes(f)) {
       errors.push({ path: `/${f}`, message: `does not apply to type ${String(doc.type)}` });
     }
+  }
+  return errors;
+}
+
+/** The robot nodes of a flow's or robot's document, with their JSON path in the resource. */
+function robotNodes(
+  doc: Record<string, unknown>,
+): { node: Record<string, unknown>; path: string }[] {
+  const nodes = (doc.document as { nodes?: unknown } | undefined)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  return nodes.flatMap((node: Record<string, unknown> | null, i) =>
+    node?.type === 'robot' ? [{ node, path: `/document/nodes/${i}` }] : [],
+  );
+}
+
+/**
+ * What a published flow or robot would call must be callable: a robot has an endpoint, and every
+ * robot address (the robot's endpoint, robot nodes of a flow) obeys the outbound-address policy
+ * callbacks obey — under the tenant's trustlist, not private unless the trustlist names it. The
+ * same policy is checked again before every robot request (src/ivr/robot.ts).
+ */
+export async function publishErrors(
+  kind: ResourceKind,
+  doc: Record<string, unknown>,
+  trustlist: readonly string[],
+  resolve: Resolver,
+): Promise<FieldError[]> {
+  if ((kind !== 'flows' && kind !== 'robots') || doc.status !== 'published') return [];
+  const targets: { url: string; path: string }[] = [];
+  if (kind === 'robots') {
+    if (typeof doc.endpoint !== 'string' || doc.endpoint === '')
+      return [{ path: '/endpoint', message: 'a robot without an endpoint cannot be published' }];
+    targets.push({ url: doc.endpoint, path: '/endpoint' });
+  }
+  for (const { node, path } of robotNodes(doc))
+    if (typeof node.endpoint === 'string')
+      targets.push({ url: node.endpoint, path: `${path}/endpoint` });
+  const errors: FieldError[] = [];
+  for (const t of targets) {
+    const reason = await savedTargetError(t.url, trustlist, resolve);
+    if (reason) errors.push({ path: t.path, message: reason });
   }
   return errors;
 }

@@ -8,6 +8,7 @@ import { maySeePersonalData, requireTenant } from '../auth.ts';
 import { assertVisible } from './service.ts';
 import { maskNumber } from '../../domain/contact.ts';
 import { explainContact } from './explain.ts';
+import { recordingView } from './recording-routes.ts';
 import type { AppDeps } from '../app.ts';
 
 const TaskParams = Type.Object({ tenantId: Type.String(), taskId: Type.String() });
@@ -76,9 +77,10 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       });
       const show = maySeePersonalData(p);
       return {
-        items: rows.map((r) => ({
+        items: rows.map(({ detail, ...r }) => ({
           ...r,
           number: show ? r.number : maskNumber(r.number),
+          recording: recordingView(req.params.tenantId, req.params.taskId, r.id, detail),
           startedAt: r.startedAt.toISOString(),
           answeredAt: r.answeredAt?.toISOString() ?? null,
           endedAt: r.endedAt?.toISOString() ?? null,

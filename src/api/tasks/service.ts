@@ -16,11 +16,7 @@ import {
 } from '../../store/tasks.ts';
 import { requireOu, type Principal } from '../auth.ts';
 import { resetPreparation } from '../../store/dial.ts';
-import {
-  checkCallbackTarget,
-  systemResolver,
-  type Resolver,
-} from '../../notify/callback-target.ts';
+import { savedTargetError, systemResolver, type Resolver } from '../../notify/callback-target.ts';
 
 /** Validates a whole task configuration against the tenant's world; every error at once. */
 export async function validConfig(
@@ -36,25 +32,9 @@ export async function validConfig(
   if (!result.ok) throw invalid(result.errors, 'Invalid task configuration');
   const url = result.config.callbackUrl;
   if (url) {
-    // The resolved address is checked too; a name that cannot be resolved now is checked again
-    // at every send, so a DNS outage does not block saving.
-    const target = await checkCallbackTarget(
-      url,
-      tenant.settings.callbackTrustlist,
-      async (host) => {
-        try {
-          return await resolve(host);
-        } catch {
-          return [];
-        }
-      },
-    );
-    if (!target.ok && !/has no address/.test(target.reason)) {
-      throw invalid(
-        [{ path: '/callbackUrl', message: target.reason }],
-        'Invalid task configuration',
-      );
-    }
+    const reason = await savedTargetError(url, tenant.settings.callbackTrustlist, resolve);
+    if (reason)
+      throw invalid([{ path: '/callbackUrl', message: reason }], 'Invalid task configuration');
   }
   if (p.role === 'ou_operator' && (result.config.ouId ?? null) !== p.ouId) {
     throw invalid(

@@ -23,6 +23,8 @@ async function call(url: string, key: string, method: string, path: string, body
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
+const ROBOT_ENDPOINT = 'https://robot.acme.invalid/turn';
+
 export async function seedWorld(
   url: string,
   systemKey: string,
@@ -38,7 +40,9 @@ export async function seedWorld(
       isolation: true,
       attributeFeatures: true,
       numberRules: { defaultCountry: 'CN', minLength: 5, maxLength: 20 },
-      callbackTrustlist,
+      // A published robot's endpoint must be trustlisted; `.invalid` never resolves, and an
+      // address that does not resolve yet is accepted at publish (checked again at call time).
+      callbackTrustlist: [...callbackTrustlist, new URL('/', ROBOT_ENDPOINT).href],
     },
   });
   const admin = String(
@@ -92,7 +96,14 @@ export async function seedWorld(
     ],
     [
       'robots',
-      { id: 'robot-1', name: 'Sales robot', ouId: null, status: 'published', document: {} },
+      {
+        id: 'robot-1',
+        name: 'Sales robot',
+        ouId: null,
+        status: 'published',
+        endpoint: ROBOT_ENDPOINT,
+        document: {},
+      },
     ],
     ['skill-queues', { id: 'vip-care', name: 'VIP care', ouId: null }],
     [

@@ -19,6 +19,7 @@ import { listAll, useLoad } from '../lib/hooks.ts';
 import { fmtTime } from '../lib/format.ts';
 import type { Attempt, Contact, CustomerResult, Resource, Task } from '../types.ts';
 import { PageButtons, useKeyset } from '../lib/paging.tsx';
+import { AttemptTable } from './AttemptTable.tsx';
 
 /** Per-customer results; …/results when the server has it, else the contact list. */
 async function loadResults(
@@ -172,7 +173,9 @@ export function Results({ task }: { task: Task }) {
         title={`Calls to customer ${details?.sessionId ?? ''}`}
         size="xl"
       >
-        {details && <AttemptTable attempts={details.attempts} api={api} zone={zone} />}
+        {details && (
+          <AttemptTable attempts={details.attempts} api={api} zone={zone} role={me.role} />
+        )}
       </Modal>
       <BusinessResultDialog
         result={remark}
@@ -207,73 +210,6 @@ async function listAllAttempts(
     if (!page.next) return out;
     after = page.next;
   }
-}
-
-function AttemptTable({
-  attempts,
-  api,
-  zone,
-}: {
-  attempts: Attempt[];
-  api: ReturnType<typeof useTenant>['api'];
-  zone: string | null;
-}) {
-  const [playing, setPlaying] = useState<string | null>(null);
-  const play = async (url: string) => {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${api.key}` } });
-    setPlaying(URL.createObjectURL(await res.blob()));
-  };
-  return (
-    <Stack>
-      <Table data-testid="attempts-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>#</Table.Th>
-            <Table.Th>Number</Table.Th>
-            <Table.Th>Caller</Table.Th>
-            <Table.Th>Started</Table.Th>
-            <Table.Th>Answered</Table.Th>
-            <Table.Th>Ended</Table.Th>
-            <Table.Th>Result</Table.Th>
-            <Table.Th>Digits</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {attempts.map((a) => {
-            const rec = a.recordingUrl ?? a.filePath ?? null;
-            return (
-              <Table.Tr key={a.id}>
-                <Table.Td>{a.attemptNo}</Table.Td>
-                <Table.Td>{a.number}</Table.Td>
-                <Table.Td>{a.callerNo ?? '—'}</Table.Td>
-                <Table.Td>{fmtTime(a.startedAt, zone)}</Table.Td>
-                <Table.Td>{fmtTime(a.answeredAt, zone)}</Table.Td>
-                <Table.Td>{fmtTime(a.endedAt, zone)}</Table.Td>
-                <Table.Td>
-                  {a.result ?? a.state}{' '}
-                  {a.code ? (
-                    <Text span size="xs" c="dimmed">
-                      ({a.code})
-                    </Text>
-                  ) : null}
-                </Table.Td>
-                <Table.Td>{a.digits ?? ''}</Table.Td>
-                <Table.Td>
-                  {rec ? (
-                    <Button size="compact-xs" variant="light" onClick={() => void play(rec)}>
-                      Play
-                    </Button>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-      {playing && <audio src={playing} controls autoPlay />}
-    </Stack>
-  );
 }
 
 function BusinessResultDialog(props: {

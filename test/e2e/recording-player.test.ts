@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { listAudit } from '../../src/store/audit.ts';
+import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
+import { recordAnsweredCalls } from '../helpers/recorded-sim.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { CHROMIUM, ensureWebBuilt, hasChromium, launch } from './helpers/browser.ts';
+
+/**
+ * The console's attempt view plays a call's recording in real Chromium: the WAV is fetched with
+ * the console's key (an <audio src> cannot send it) and handed to the player as an object URL.
+ * The engine runs in-process on a virtual clock, with the sim network standing in for an adapter
+ * that records (test/helpers/recorded-sim.ts).
+ */
+const skip = !!process.env.DATABASE_URL || !hasChromium;
+if (!hasChromium) console.warn(`recording player e2e skipped: ${CHROMIUM} is missing`);
+
+describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
+  let h: EngineHarness;
+  let dir: string;
+  let url: string;
+  let taskId: string;
+  let context: BrowserContext;
+  let closeBrowser: () => Promise<void>;
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-e2e-recordings-'));
+    h = await engineHarness({
+      start: '2026-11-23T09:00:00+08:00',
+      app: { recordingsDir: dir },
+      network: { rules: [{ match: '0002$', outcomes: [{ result: 'busy', ringSec: 2 }] }] },
+    });
+    recordAnsweredCalls(h.sim, dir, 1.5);
+    taskId = await h.startTask(
+      fullTaskConfig({
+        name: 'Recorded calls',
+        sms: null,
+        schedule: WORKDAY,
+        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
+        callStrategy: IN_ORDER,
+        resultPolicy: {
+          kind: 'global',
+          byResult: true,
+          rules: [{ result: 'no_answer', retries: 1, intervalSec: 60 }],
+          nonRetryResults: [],
+        },
+        businessResultPolicy: [],
+      }),
+      customers(2),
+    );
+    await h.runUntil('2026-11-23T10:00:00+08:00');
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+    const b = await launch();
+    context = b.context;
+    closeBrowser = b.close;
+    context.setDefaultTimeout(15_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await h?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function callsOf(key: string, sessionId: string): Promise<Page> {
+    const p = await context.newPage();
+    await p.goto(url);
+    await p.getByTestId('api-key').fill(key);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('current-tenant').waitFor();
+    await p.goto(`${url}/tasks/${taskId}`);
+    await p.getByTestId('tab-results').click();
+    await p.getByTestId(`result-${sessionId}`).getByTestId('result-details').click();
+    await p.getByTestId('attempts-table').waitFor();
+    return p;
+  }
+
+  it('fetches the WAV with the key and plays it in an <audio> element', async () => {
+    const reads = async () =>
+      (await listAudit(h.store.db, 'acme', { limit: 1000 })).filter(
+        (e) => e.action === 'recordings.read',
+      ).length;
+    const before = await reads();
+    const p = await callsOf(h.key, 'c0001');
+    const table = p.getByTestId('attempts-table');
+    expect(await table.textContent()).toContain('0:02');
+    await table.getByRole('button', { name: 'Play' }).click();
+    const audio = p.getByTestId('recording-player');
+    await audio.waitFor();
+    expect(await audio.getAttribute('src')).toMatch(/^blob:/);
+    // Chromium decoded the bytes it was given: a 1.5 s WAV.
+    await expect
+      .poll(() => audio.evaluate((a: HTMLAudioElement) => a.readyState), { interval: 50 })
+      .toBeGreaterThanOrEqual(1);
+    const duration = await audio.evaluate((a: HTMLAudioElement) => a.duration);
+    expect(duration).toBeCloseTo(1.5, 1);
+    expect(await reads()).toBeGreaterThan(before);
+    await p.close();
+  });
+
+  it('shows no recording for an unanswered call, and no Play button to a viewer', async () => {
+    const busy = await callsOf(h.key, 'c0002');
+    const rows = busy.getByTestId('attempts-table').locator('tbody tr');
+    expect(await rows.count()).toBeGreaterThan(0);
+    expect(await busy.getByRole('button', { name: 'Play' }).count()).toBe(0);
+    await busy.close();
+    const viewer = (
+      await h.call(h.key, {
+        method: 'POST',
+        url: '/api/v1/tenants/acme/keys',
+        payload: { name: 'v', role: 'viewer' },
+      })
+    ).body.key as string;
+    const p = await callsOf(viewer, 'c0001');
+    expect(await p.getByTestId('attempts-table').textContent()).toContain('0:02');
+    expect(await p.getByRole('button', { name: 'Play' }).count()).toBe(0);
+    await p.close();
+  });
+});

@@ -1,0 +1,133 @@
+import { useEffect, useState } from 'react';
+import { Alert, Button, Group, Stack, Table, Text } from '@mantine/core';
+import { ApiError, messageOf, type Api, type Problem } from '../api.ts';
+import { fmtTime } from '../lib/format.ts';
+import type { Attempt, Role } from '../types.ts';
+
+/**
+ * The calls to one customer, each with its recording when it has one. The console signs in with a
+ * bearer key, which an `<audio src>` cannot send: Play fetches the WAV with the key as a Blob and
+ * gives the player an object URL (released when another recording is chosen or the view closes).
+ * Viewers may not hear recordings (personal data): they see that a call was recorded, no button.
+ */
+export function AttemptTable({
+  attempts,
+  api,
+  zone,
+  role,
+}: {
+  attempts: Attempt[];
+  api: Api;
+  zone: string | null;
+  role: Role;
+}) {
+  const [playing, setPlaying] = useState<{ attemptId: number; src: string } | null>(null);
+  const [loading, setLoading] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => () => void (playing && URL.revokeObjectURL(playing.src)), [playing]);
+  const mayHear = role !== 'viewer';
+
+  const play = async (a: Attempt, url: string) => {
+    setError(null);
+    setLoading(a.id);
+    try {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${api.key}` } });
+      if (!res.ok) {
+        const problem = (await res.json().catch(() => null)) as Problem | null;
+        throw new ApiError(problem ?? { title: `HTTP ${res.status}`, status: res.status });
+      }
+      setPlaying({ attemptId: a.id, src: URL.createObjectURL(await res.blob()) });
+    } catch (e) {
+      setError(`Recording of call ${a.attemptNo}: ${messageOf(e)}`);
+    } finally {
+      setLoading(null);
+    }
+  };
+
+  return (
+    <Stack>
+      <Table data-testid="attempts-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>#</Table.Th>
+            <Table.Th>Number</Table.Th>
+            <Table.Th>Caller</Table.Th>
+            <Table.Th>Started</Table.Th>
+            <Table.Th>Answered</Table.Th>
+            <Table.Th>Ended</Table.Th>
+            <Table.Th>Result</Table.Th>
+            <Table.Th>Digits</Table.Th>
+            <Table.Th>Recording</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {attempts.map((a) => {
+            const rec = a.recording ?? null;
+            return (
+              <Table.Tr key={a.id} data-testid={`attempt-${a.id}`}>
+                <Table.Td>{a.attemptNo}</Table.Td>
+                <Table.Td>{a.number}</Table.Td>
+                <Table.Td>{a.callerNo ?? '—'}</Table.Td>
+                <Table.Td>{fmtTime(a.startedAt, zone)}</Table.Td>
+                <Table.Td>{fmtTime(a.answeredAt, zone)}</Table.Td>
+                <Table.Td>{fmtTime(a.endedAt, zone)}</Table.Td>
+                <Table.Td>
+                  {a.result ?? a.state}{' '}
+                  {a.code ? (
+                    <Text span size="xs" c="dimmed">
+                      ({a.code})
+                    </Text>
+                  ) : null}
+                </Table.Td>
+                <Table.Td>{a.digits ?? ''}</Table.Td>
+                <Table.Td>
+                  {rec ? (
+                    <Group gap="xs" wrap="nowrap">
+                      {mayHear ? (
+                        <Button
+                          size="compact-xs"
+                          variant="light"
+                          loading={loading === a.id}
+                          onClick={() => void play(a, rec.url)}
+                        >
+                          Play
+                        </Button>
+                      ) : null}
+                      <Text span size="xs" c="dimmed">
+                        {fmtDuration(rec.durationSec)}
+                      </Text>
+                    </Group>
+                  ) : (
+                    '—'
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+      {error && <Alert color="red">{error}</Alert>}
+      {playing && (
+        <Stack gap={4}>
+          <Text size="sm">
+            Call {attempts.find((a) => a.id === playing.attemptId)?.attemptNo}: customer on the
+            left, Outbound on the right
+          </Text>
+          <audio
+            key={playing.src}
+            src={playing.src}
+            controls
+            autoPlay
+            data-testid="recording-player"
+            data-attempt={playing.attemptId}
+          />
+        </Stack>
+      )}
+    </Stack>
+  );
+}
+
+function fmtDuration(sec: number): string {
+  const s = Math.round(sec);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
