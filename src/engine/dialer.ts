@@ -47,6 +47,7 @@ interface PlacedCall {
   to: string;
   from: string;
   callData: unknown;
+  attributes: Record<string, unknown>;
 }
 
 type CallEvent =
@@ -429,6 +430,7 @@ export class Dialer {
             to: row.number,
             from: row.callerNo ?? '',
             callData: c.callData,
+            attributes: c.attributes,
           },
         });
       }
@@ -494,6 +496,10 @@ export class Dialer {
         maxRingSec: rt.config.strategy.maxRingSec,
         flow: rt.flow,
         callData: call.callData,
+        // Encrypted attributes stay out of the call: flows and robots never see them.
+        attributes: Object.fromEntries(
+          Object.entries(call.attributes ?? {}).filter(([k]) => !rt.encrypted.has(k)),
+        ),
       },
       {
         answered: (at) => this.#queueEvent({ kind: 'answered', rt, attemptId: call.attemptId, at }),

@@ -46,10 +46,14 @@ export function flowCallEnd(
 }
 
 /** An answered call whose flow could not run (an unpublished or broken document). */
-export function invalidFlowCallEnd(errors: FieldError[], at: Date): CallEnd {
+export function invalidFlowCallEnd(errors: FieldError[], at: Date, reason?: string): CallEnd {
   return {
     result: 'system_error',
     at,
-    detail: { ending: 'error', error: 'invalid flow document', errors: errors.slice(0, 10) },
+    detail: {
+      ending: 'error',
+      error: reason ?? 'invalid flow document',
+      errors: errors.slice(0, 10),
+    },
   };
 }

@@ -306,7 +306,7 @@ export function promptsOf(doc: FlowDocument): { path: string; prompt: Prompt }[]
 export type ParsedFlow =
   | { kind: 'empty' }
   | { kind: 'flow'; doc: FlowDocument }
-  | { kind: 'invalid'; errors: FieldError[] };
+  | { kind: 'invalid'; errors: FieldError[]; reason?: string };
 const parsed = new WeakMap<object, ParsedFlow>();
 
 /**
@@ -318,10 +318,28 @@ export function parseFlow(doc: Record<string, unknown> | undefined): ParsedFlow 
   if (isEmptyFlow(doc)) return { kind: 'empty' };
   const hit = parsed.get(doc!);
   if (hit) return hit;
+  const reason = (doc as { [UNRUNNABLE]?: unknown })[UNRUNNABLE];
+  if (typeof reason === 'string') {
+    const p: ParsedFlow = { kind: 'invalid', errors: [{ path: '/', message: reason }], reason };
+    parsed.set(doc!, p);
+    return p;
+  }
   const errors = validateFlowDocument(doc);
   const p: ParsedFlow = errors.length
     ? { kind: 'invalid', errors }
     : { kind: 'flow', doc: doc as unknown as FlowDocument };
   parsed.set(doc!, p);
   return p;
+}
+
+/** The key of a document that stands for content that cannot run (see `unrunnableFlow`). */
+export const UNRUNNABLE = '$unrunnable';
+
+/**
+ * What a task runs when its content is missing (a robot without an endpoint, a flow that is gone):
+ * every answered call ends at once as `system_error` with `reason` in its detail, instead of
+ * silently holding the line.
+ */
+export function unrunnableFlow(reason: string): Record<string, unknown> {
+  return { [UNRUNNABLE]: reason };
 }

@@ -12,6 +12,8 @@ export interface FlowContext {
   from: string;
   to: string;
   callData?: unknown;
+  /** The contact's attributes: variables too, the call data's fields win on a clash. */
+  attributes?: Record<string, unknown>;
   /** For the robot node (tests inject one); default: global fetch. */
   fetch?: typeof fetch;
 }
@@ -44,11 +46,18 @@ export interface FlowOutcome {
 /** A guard against flows that loop forever without waiting on the callee. */
 export const MAX_STEPS = 1000;
 
-/** Variables start as the call data's scalar top-level fields, as strings. */
-export function initialVariables(callData: unknown): Record<string, string> {
+/**
+ * Variables start as the contact's scalar attributes and the call data's scalar top-level fields
+ * (the call data wins on a clash: it is what the integrator put there for this call), as strings.
+ */
+export function initialVariables(
+  callData: unknown,
+  attributes?: Record<string, unknown>,
+): Record<string, string> {
   const vars: Record<string, string> = {};
-  if (callData && typeof callData === 'object' && !Array.isArray(callData)) {
-    for (const [k, v] of Object.entries(callData)) {
+  for (const src of [attributes, callData]) {
+    if (!src || typeof src !== 'object' || Array.isArray(src)) continue;
+    for (const [k, v] of Object.entries(src)) {
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
         vars[k] = String(v);
     }
@@ -81,7 +90,7 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
   const out: FlowOutcome = {
     ending: 'flow_end',
     digits: '',
-    variables: initialVariables(ctx.callData),
+    variables: initialVariables(ctx.callData, ctx.attributes),
     answers: {},
     path: [],
   };
