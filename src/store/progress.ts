@@ -77,6 +77,7 @@ export interface AttemptView {
   result: string | null;
   code: string | null;
   digits: string | null;
+  detail: Record<string, unknown> | null;
 }
 
 export async function listAttempts(
@@ -101,6 +102,7 @@ export async function listAttempts(
       'result',
       'code',
       'digits',
+      'detail',
     ])
     .where('tenant_id', '=', tenantId)
     .where('task_id', '=', taskId)
@@ -123,6 +125,7 @@ export async function listAttempts(
     result: r.result,
     code: r.code,
     digits: r.digits,
+    detail: r.detail,
   }));
 }
 
