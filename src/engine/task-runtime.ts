@@ -5,6 +5,7 @@ import type { TaskConfig } from '../domain/task-config.ts';
 import type { TenantSettings } from '../domain/tenant.ts';
 import { unrunnableFlow } from '../ivr/flow.ts';
 import { robotFlow } from '../ivr/robot.ts';
+import { withQuestionnaire } from '../ivr/questionnaire.ts';
 
 /** What the engine derives once from a task's configuration and its tenant's world. */
 export interface TaskRuntime {
@@ -66,7 +67,7 @@ export function buildRuntime(
     resultDefinitions: world.resultDefinitions,
     specialDates: world.specialDates,
     nextCaller: 0,
-    flow: contentOf(c, world),
+    flow: withQuestionnaire(contentOf(c, world), questionnaireOf(c, world)),
     sms: smsOf(c, world),
     encrypted: new Set(world.attributes.filter((a) => a.encrypted).map((a) => a.code)),
   };
@@ -94,6 +95,13 @@ function contentOf(c: TaskConfig, world: World): Record<string, unknown> {
   const flow = c.flowId ? world.flows.find((f) => f.id === c.flowId) : undefined;
   if (!flow) return unrunnableFlow(`flow '${c.flowId}' does not exist`);
   return flow.document;
+}
+
+/** The questionnaire the task asks in its flow (modes ivr and manual_and_ivr). */
+function questionnaireOf(c: TaskConfig, world: World) {
+  const q = c.questionnaire;
+  if (!q || q.mode === 'none' || !q.questionnaireId) return undefined;
+  return world.questionnaires.find((x) => x.id === q.questionnaireId && x.kind !== 'manual');
 }
 
 /** The calls per second a task is configured for (shares between tasks of equal priority). */

@@ -31,7 +31,7 @@ export function flowCallEnd(
   extra: { recording?: AttemptRecording | undefined } = {},
 ): CallEnd {
   const detail: Record<string, unknown> = { ending: outcome.ending, path: outcome.path };
-  if (Object.keys(outcome.answers).length) detail.answers = outcome.answers;
+  if (outcome.answers.length) detail.answers = outcome.answers;
   if (Object.keys(outcome.variables).length) detail.variables = outcome.variables;
   if (outcome.transfer) detail.transfer = outcome.transfer;
   if (outcome.robot) detail.robot = outcome.robot;

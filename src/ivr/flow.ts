@@ -65,8 +65,16 @@ export const CollectNode = Type.Object(
 export const Question = Type.Object(
   {
     id: NodeId,
+    label: Type.Optional(
+      Type.String({ maxLength: 1000, description: 'how results name the question' }),
+    ),
     prompt: Prompt,
     answers: Type.Optional(Type.Array(Digits, { minItems: 1, maxItems: 12 })),
+    answerLabels: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 200 }), {
+        description: 'what each allowed answer means, by its keys',
+      }),
+    ),
     timeoutSec: Type.Optional(Type.Number({ minimum: 0.5, maximum: 120 })),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })),
   },
@@ -77,10 +85,14 @@ export const QuestionnaireNode = Type.Object(
     ...Base,
     type: Type.Literal('questionnaire'),
     questionnaireId: Type.Optional(Type.String({ maxLength: 64 })),
-    questions: Type.Array(Question, { minItems: 1, maxItems: 50 }),
+    questions: Type.Optional(Type.Array(Question, { minItems: 1, maxItems: 50 })),
     next: Next,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      "asks the task's questionnaire here (or `questions`, when the task has none or names another)",
+  },
 );
 export const AssignNode = Type.Object(
   {
@@ -280,7 +292,7 @@ function nodeErrors(n: unknown, at: string, ids: Map<string, number>): FieldErro
   }
   if (node.type === 'questionnaire') {
     const seen = new Set<string>();
-    node.questions.forEach((q, j) => {
+    (node.questions ?? []).forEach((q, j) => {
       if (seen.has(q.id))
         errors.push({ path: `${at}/questions/${j}/id`, message: `'${q.id}' is asked twice` });
       seen.add(q.id);
@@ -296,7 +308,7 @@ export function promptsOf(doc: FlowDocument): { path: string; prompt: Prompt }[]
     if ((n.type === 'play' || n.type === 'collect' || n.type === 'hangup') && n.prompt)
       out.push({ path: `/nodes/${i}/prompt`, prompt: n.prompt });
     if (n.type === 'questionnaire')
-      n.questions.forEach((q, j) =>
+      (n.questions ?? []).forEach((q, j) =>
         out.push({ path: `/nodes/${i}/questions/${j}/prompt`, prompt: q.prompt }),
       );
   });

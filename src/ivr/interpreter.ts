@@ -35,12 +35,23 @@ export interface FlowOutcome {
   /** Every digit collected, in order (collect nodes, questionnaire answers, robot collects). */
   digits: string;
   variables: Record<string, string>;
-  answers: Record<string, string>;
+  /** Questionnaire answers in the order given; a question not answered is left out. */
+  answers: QuestionAnswer[];
   transfer?: TransferOutcome;
   robot?: RobotOutcome;
   /** Node ids in the order they ran (at most MAX_STEPS). */
   path: string[];
   error?: string;
+}
+
+export interface QuestionAnswer {
+  questionId: string;
+  /** The question's label (its prompt's text, else its id, when it has none). */
+  label: string;
+  /** The key(s) pressed. */
+  answer: string;
+  /** What the answer means, when the questionnaire says. */
+  answerLabel?: string;
 }
 
 /** A guard against flows that loop forever without waiting on the callee. */
@@ -91,7 +102,7 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
     ending: 'flow_end',
     digits: '',
     variables: initialVariables(ctx.callData, ctx.attributes),
-    answers: {},
+    answers: [],
     path: [],
   };
   const vars = out.variables;
@@ -122,10 +133,17 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
           break;
         }
         case 'questionnaire':
-          for (const q of node.questions) {
+          for (const q of node.questions ?? []) {
             const answer = await ask(session, q, vars);
             if (answer !== undefined) {
-              out.answers[q.id] = answer;
+              const label = q.label ?? ('text' in q.prompt ? q.prompt.text : q.id);
+              const answerLabel = q.answerLabels?.[answer];
+              out.answers.push({
+                questionId: q.id,
+                label,
+                answer,
+                ...(answerLabel !== undefined ? { answerLabel } : {}),
+              });
               out.digits += answer;
             }
             if (session.hungUp) break;
@@ -223,6 +241,8 @@ async function ask(
 
 interface QuestionLike {
   id: string;
+  label?: string | undefined;
+  answerLabels?: Record<string, string> | undefined;
   prompt: Prompt;
   answers?: string[] | undefined;
   timeoutSec?: number | undefined;

@@ -104,6 +104,91 @@ describe(`per-attempt results (${dbKind})`, () => {
     expect(seen).toMatchObject({ number: '+86138****0001', variables: null, digits: '3' });
   });
 
+  it("shows the answers to the task's questionnaire, asked before the flow's goodbye", async () => {
+    h = await engineHarness({
+      start: START,
+      network: { default: { result: 'success', ringSec: 3, talkSec: 60, digits: '52' } },
+    });
+    const post = (kind: string, payload: Record<string, unknown>) =>
+      h.call(h.key, { method: 'POST', url: `/api/v1/tenants/acme/${kind}`, payload });
+    const q = await post('questionnaires', {
+      id: 'q-nps',
+      name: 'NPS',
+      kind: 'ivr',
+      questions: [
+        {
+          id: 'recommend',
+          text: 'Would you recommend us? 1 yes, 2 no.',
+          label: 'Recommend',
+          answers: [
+            { key: '1', label: 'Yes' },
+            { key: '2', label: 'No' },
+          ],
+          retries: 1,
+        },
+      ],
+    });
+    expect(q.status).toBe(201);
+    const f = await post('flows', {
+      id: 'flow-bye',
+      status: 'published',
+      document: {
+        nodes: [
+          { id: 'notice', type: 'play', prompt: { file: 'notice.wav' }, next: 'bye' },
+          { id: 'bye', type: 'hangup', prompt: { text: 'Goodbye' } },
+        ],
+      },
+    });
+    expect(f.status).toBe(201);
+    const id = await h.startTask(
+      fullTaskConfig({
+        ...TASK,
+        flowId: 'flow-bye',
+        questionnaire: { mode: 'ivr', questionnaireId: 'q-nps' },
+      }),
+      customers(1),
+    );
+    await h.runUntil('2026-11-23T09:05:00+08:00');
+    const items = (
+      await h.call(h.key, { method: 'GET', url: `/api/v1/tenants/acme/tasks/${id}/attempts` })
+    ).body.items;
+    // '5' is not an allowed answer: asked again, '2' is.
+    expect(items[0]).toMatchObject({
+      result: 'success',
+      digits: '2',
+      ringSec: 3,
+      ending: 'flow_end',
+      path: ['notice', 'bye', 'bye.hangup'],
+      answers: [{ questionId: 'recommend', label: 'Recommend', answer: '2', answerLabel: 'No' }],
+    });
+    // '5' barged into the notice at 0.5 s, '2' 0.5 s into the repeated question, then 'Goodbye'.
+    expect(items[0].talkSec).toBe(2);
+  });
+
+  it('refuses a questionnaire a flow cannot ask, naming each bad field', async () => {
+    await setup();
+    const r = await h.call(h.key, {
+      method: 'POST',
+      url: '/api/v1/tenants/acme/questionnaires',
+      payload: {
+        id: 'q-bad',
+        name: 'Bad',
+        kind: 'ivr',
+        questions: [
+          { id: 'a+b', text: 'x', answers: ['yes'] },
+          { id: 'b', text: '', answers: ['1', { key: '1', label: 'One' }] },
+        ],
+      },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      '/questions/0/answers/0',
+      '/questions/0/id',
+      '/questions/1/answers/1/key',
+      '/questions/1/text',
+    ]);
+  });
+
   it('shows a recording as its URL and length, never its file', async () => {
     await setup();
     const id = await h.startTask(fullTaskConfig(TASK), customers(1));
