@@ -5,7 +5,9 @@ import { resolveZone } from '../domain/calling-windows.ts';
 import type { Db } from '../store/db.ts';
 import { getTask } from '../store/tasks.ts';
 import { getTenant } from '../store/tenants.ts';
-import { attemptsPage, taskFigures } from '../store/task-report.ts';
+import { sql } from 'kysely';
+import { taskFigures } from '../store/task-report.ts';
+import { attemptOutcome } from '../domain/attempt-outcome.ts';
 
 /**
  * What `simulate` and `demo` print when a run ends (docs/simulate.md): one entry per task with
@@ -24,6 +26,16 @@ export interface TaskSummary {
   lastAttemptAt: string | null;
   completedAt: string | null;
   peakChannels: number;
+  /** Questionnaire answers given, per question: how many calls gave each answer. */
+  answers: QuestionSummary[];
+}
+
+export interface QuestionSummary {
+  questionId: string;
+  label: string;
+  /** Calls that answered the question. */
+  answered: number;
+  byAnswer: Record<string, number>;
 }
 
 export interface Summary {
@@ -82,6 +94,7 @@ export async function taskSummaries(
       lastAttemptAt: isoOrNull(f.lastAttemptAt, t.zone),
       completedAt: isoOrNull(f.completedAt, t.zone),
       peakChannels: f.peakChannels,
+      answers: await answerSummary(db, t.id),
     });
   }
   return out;
@@ -104,23 +117,64 @@ export async function writeAttempts(
   let after = 0;
   let n = 0;
   for (;;) {
-    const rows = await attemptsPage(db, tenantId, after, 10_000);
+    const rows = await db
+      .selectFrom('attempts')
+      .select([
+        'id',
+        'task_id',
+        'session_id',
+        'number',
+        'attempt_no',
+        'started_at',
+        'answered_at',
+        'ended_at',
+        'result',
+        'code',
+        'digits',
+        'detail',
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(10_000)
+      .execute();
     if (rows.length === 0) break;
     let chunk = '';
     for (const r of rows) {
-      const t = byId.get(r.taskId);
+      const t = byId.get(r.task_id);
       if (!t) continue;
+      const o = attemptOutcome(
+        {
+          id: r.id,
+          startedAt: r.started_at,
+          answeredAt: r.answered_at,
+          endedAt: r.ended_at,
+          digits: r.digits,
+          detail: r.detail,
+        },
+        { tenantId, taskId: r.task_id },
+      );
       chunk +=
         JSON.stringify({
           task: t.name,
-          sessionId: r.sessionId,
+          sessionId: r.session_id,
           number: r.number,
-          attempt: r.attemptNo,
-          startedAt: isoIn(r.startedAt, t.zone),
-          answeredAt: isoOrNull(r.answeredAt, t.zone),
-          endedAt: isoOrNull(r.endedAt, t.zone),
+          attempt: r.attempt_no,
+          startedAt: isoIn(r.started_at, t.zone),
+          answeredAt: isoOrNull(r.answered_at, t.zone),
+          endedAt: isoOrNull(r.ended_at, t.zone),
           result: r.result,
           code: r.code,
+          ringSec: o.ringSec,
+          talkSec: o.talkSec,
+          digits: o.digits,
+          answers: o.answers,
+          ending: o.ending,
+          path: o.path,
+          ...(o.robot ? { robot: o.robot } : {}),
+          ...(o.transfer ? { transfer: o.transfer } : {}),
+          ...(o.amd ? { amd: o.amd } : {}),
+          ...(o.error ? { error: o.error } : {}),
         }) + '\n';
       n++;
     }
@@ -130,4 +184,29 @@ export async function writeAttempts(
   out.end();
   await Promise.race([once(out, 'finish'), failed]);
   return n;
+}
+
+/** How the task's calls answered its questionnaire, question by question (first asked first). */
+export async function answerSummary(db: Db, taskId: string): Promise<QuestionSummary[]> {
+  const r = await sql<{ question_id: string; label: string; answer: string; n: number }>`
+    select q->>'questionId' as question_id, min(q->>'label') as label, q->>'answer' as answer,
+           count(*)::int as n
+    from attempts a
+    cross join lateral jsonb_array_elements(
+      case when jsonb_typeof(a.detail->'answers') = 'array' then a.detail->'answers' else '[]'::jsonb end
+    ) q
+    where a.task_id = ${taskId} and a.detail is not null
+    group by 1, 3
+    order by min(a.id), 1, 3`.execute(db);
+  const out = new Map<string, QuestionSummary>();
+  for (const x of r.rows) {
+    let q = out.get(x.question_id);
+    if (!q) {
+      q = { questionId: x.question_id, label: x.label, answered: 0, byAnswer: {} };
+      out.set(x.question_id, q);
+    }
+    q.answered += Number(x.n);
+    q.byAnswer[x.answer] = Number(x.n);
+  }
+  return [...out.values()];
 }

@@ -1,6 +1,7 @@
 import { DateTime, type Zone } from 'luxon';
 import { maskNumber } from './contact.ts';
 import { RESULT_CODES, isResultName } from './result-codes.ts';
+import { attemptOutcome, type StoredAttempt } from './attempt-outcome.ts';
 
 /**
  * The cells of a result export (product.md §7): one row per customer, the fixed columns, then one
@@ -20,6 +21,15 @@ export const FIXED_COLUMNS = [
   'businessSubResult',
   'customField',
   'priority',
+  // What the customer's last attempt collected (src/domain/attempt-outcome.ts).
+  'ringSec',
+  'talkSec',
+  'digits',
+  'answers',
+  'path',
+  'transfer',
+  'recording',
+  'recordingSec',
 ] as const;
 
 /** What an export shows of a customer; encrypted attribute values are still encrypted. */
@@ -38,6 +48,8 @@ export interface CustomerResult {
   customField: string | null;
   priority: number;
   attributes: Record<string, unknown>;
+  /** The customer's last attempt, null before the first. */
+  lastAttempt?: StoredAttempt | null;
 }
 
 export interface ExportAttribute {
@@ -86,6 +98,8 @@ export interface CellContext {
   /** Decrypts a stored `enc:…` value; null when it cannot (another key). */
   decrypt(stored: string): string | null;
   isEncrypted(value: unknown): boolean;
+  /** The export's task, for the recording URL. */
+  ids?: { tenantId: string; taskId: string };
 }
 
 /** An instant in the task's zone with its offset, e.g. `2026-11-23T09:00:05+08:00`. */
@@ -122,7 +136,28 @@ export function exportCells(r: CustomerResult, ctx: CellContext): Cell[] {
     r.businessSubResult ?? '',
     r.customField ?? '',
     r.priority,
+    ...lastAttemptCells(r.lastAttempt ?? null, ctx),
   ];
   for (const a of ctx.attributes) cells.push(attributeCell(r.attributes[a.code], a, ctx));
   return cells.map((c) => (typeof c === 'string' ? neutralise(c) : c));
+}
+
+/**
+ * The last attempt's outcome in cells a person reads: answers as `question=answer` pairs, the
+ * path as `a > b`, the transfer as `target: ok|failed`, the recording as its API URL.
+ */
+function lastAttemptCells(a: StoredAttempt | null, ctx: CellContext): Cell[] {
+  if (!a) return ['', '', '', '', '', '', '', ''];
+  const o = attemptOutcome(a, ctx.ids ?? { tenantId: '', taskId: '' });
+  const t = o.transfer;
+  return [
+    o.ringSec ?? '',
+    o.talkSec ?? '',
+    o.digits ?? '',
+    o.answers.map((x) => `${x.questionId}=${x.answer}`).join('; '),
+    o.path.join(' > '),
+    t ? `${Object.values(t.target).join('')}: ${t.ok ? 'ok' : `failed (${t.detail})`}` : '',
+    o.recording && ctx.ids ? o.recording.url : '',
+    o.recording?.durationSec ?? '',
+  ];
 }

@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { TenantSettings } from './tenant.ts';
+import { Prompt } from '../ivr/flow.ts';
 
 /**
  * The resources a task refers to (product.md Appendix C). Each kind has an `id` (the tenant's own
@@ -62,23 +63,44 @@ export const BusinessResult = Type.Object(
   },
   { additionalProperties: false },
 );
+/**
+ * A question of a questionnaire. In a flow (kinds `ivr`, `manual_and_ivr`) it is played (`prompt`,
+ * else `text` spoken), one answer is collected as keys, a key that is not an allowed answer is
+ * asked again up to `retries` times, and no answer within `timeoutSec` counts as a wrong one.
+ * Answers are plain strings (keys in a flow, choices for an agent) or `{key, label}` pairs.
+ */
+export const QuestionAnswer = Type.Union([
+  Type.String({ minLength: 1, maxLength: 200 }),
+  Type.Object(
+    {
+      key: Type.String({ minLength: 1, maxLength: 32 }),
+      label: Type.String({ minLength: 1, maxLength: 200 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export const QuestionnaireQuestion = Type.Object(
+  {
+    id: Id,
+    text: Type.String({ maxLength: 1000 }),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    prompt: Type.Optional(Prompt),
+    answers: Type.Optional(Type.Array(QuestionAnswer, { maxItems: 12 })),
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, description: 'default 1' })),
+    timeoutSec: Type.Optional(
+      Type.Number({ minimum: 0.5, maximum: 120, description: 'default 5' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type QuestionnaireQuestion = Static<typeof QuestionnaireQuestion>;
 export const Questionnaire = Type.Object(
   {
     id: Id,
     name: Name,
     ouId: OuId,
     kind: Type.Union([Type.Literal('ivr'), Type.Literal('manual'), Type.Literal('manual_and_ivr')]),
-    questions: Type.Array(
-      Type.Object(
-        {
-          id: Id,
-          text: Type.String({ maxLength: 1000 }),
-          answers: Type.Optional(Type.Array(Type.String())),
-        },
-        { additionalProperties: false },
-      ),
-      { default: [] },
-    ),
+    questions: Type.Array(QuestionnaireQuestion, { default: [], maxItems: 50 }),
   },
   { additionalProperties: false },
 );

@@ -49,6 +49,7 @@ interface PlacedCall {
   to: string;
   from: string;
   callData: unknown;
+  attributes: Record<string, unknown>;
 }
 
 type CallEvent =
@@ -535,6 +536,7 @@ export class Dialer {
             to: row.number,
             from: row.callerNo ?? '',
             callData: c.callData,
+            attributes: c.attributes,
           },
         });
       }
@@ -600,6 +602,10 @@ export class Dialer {
         maxRingSec: rt.config.strategy.maxRingSec,
         flow: rt.flow,
         callData: call.callData,
+        // Encrypted attributes stay out of the call: flows and robots never see them.
+        attributes: Object.fromEntries(
+          Object.entries(call.attributes ?? {}).filter(([k]) => !rt.encrypted.has(k)),
+        ),
       },
       {
         answered: (at) => this.#queueEvent({ kind: 'answered', rt, attemptId: call.attemptId, at }),

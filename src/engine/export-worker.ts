@@ -230,6 +230,7 @@ export class ExportWorker {
     const ctx: CellContext = {
       masked: job.masked,
       zone,
+      ids: { tenantId: job.tenantId, taskId: job.taskId },
       attributes,
       isEncrypted: (v: unknown) => cipher.isEncrypted(v),
       decrypt: (s: string) => {

@@ -3,7 +3,9 @@ import { resolveZone, type WindowContext } from '../domain/calling-windows.ts';
 import type { Attribute, ResultDefinition, SpecialDate, World } from '../domain/resources.ts';
 import type { TaskConfig } from '../domain/task-config.ts';
 import type { TenantSettings } from '../domain/tenant.ts';
+import { unrunnableFlow } from '../ivr/flow.ts';
 import { robotFlow, withRobotTrustlist } from '../ivr/robot.ts';
+import { withQuestionnaire } from '../ivr/questionnaire.ts';
 
 /** What the engine derives once from a task's configuration and its tenant's world. */
 export interface TaskRuntime {
@@ -45,20 +47,6 @@ export function buildRuntime(
     ? world.callerGroups.find((g) => g.id === c.callerGroupId)
     : undefined;
   const callers = c.callerNumbers?.length ? [...c.callerNumbers] : [...(group?.numbers ?? [])];
-  // A robot task runs its robot (then a transfer to the skill queue, if set); an IVR task its flow.
-  const robot = c.type === 'robot' ? world.robots.find((r) => r.id === c.robotId) : undefined;
-  const queue = c.skillQueueId
-    ? world.skillQueues.find((q) => q.id === c.skillQueueId)?.name
-    : undefined;
-  const flow: Record<string, unknown> = withRobotTrustlist(
-    robot?.endpoint
-      ? (robotFlow(robot.endpoint, { skillQueue: queue ?? null }) as unknown as Record<
-          string,
-          unknown
-        >)
-      : ((c.flowId ? world.flows.find((f) => f.id === c.flowId)?.document : undefined) ?? {}),
-    t.tenant.callbackTrustlist,
-  );
   return {
     tenantId: t.tenantId,
     taskId: t.id,
@@ -79,10 +67,45 @@ export function buildRuntime(
     resultDefinitions: world.resultDefinitions,
     specialDates: world.specialDates,
     nextCaller: 0,
-    flow,
+    // Robot addresses are checked again before each request against the tenant's trustlist.
+    flow: withRobotTrustlist(
+      withQuestionnaire(contentOf(c, world), questionnaireOf(c, world)),
+      t.tenant.callbackTrustlist,
+    ),
     sms: smsOf(c, world),
     encrypted: new Set(world.attributes.filter((a) => a.encrypted).map((a) => a.code)),
   };
+}
+
+/**
+ * What an answered call of the task runs: a robot task its robot (then a transfer to the skill
+ * queue, if set), an IVR task its flow. Content that cannot run (a robot without an endpoint, a
+ * flow that no longer exists) ends each answered call as `system_error` saying why, rather than
+ * holding the line with nobody speaking.
+ */
+function contentOf(c: TaskConfig, world: World): Record<string, unknown> {
+  if (c.type === 'robot') {
+    const robot = world.robots.find((r) => r.id === c.robotId);
+    if (!robot) return unrunnableFlow(`robot '${c.robotId}' does not exist`);
+    if (!robot.endpoint) return unrunnableFlow(`robot '${robot.id}' has no endpoint`);
+    const queue = c.skillQueueId
+      ? world.skillQueues.find((q) => q.id === c.skillQueueId)?.name
+      : undefined;
+    return robotFlow(robot.endpoint, { skillQueue: queue ?? null }) as unknown as Record<
+      string,
+      unknown
+    >;
+  }
+  const flow = c.flowId ? world.flows.find((f) => f.id === c.flowId) : undefined;
+  if (!flow) return unrunnableFlow(`flow '${c.flowId}' does not exist`);
+  return flow.document;
+}
+
+/** The questionnaire the task asks in its flow (modes ivr and manual_and_ivr). */
+function questionnaireOf(c: TaskConfig, world: World) {
+  const q = c.questionnaire;
+  if (!q || q.mode === 'none' || !q.questionnaireId) return undefined;
+  return world.questionnaires.find((x) => x.id === q.questionnaireId && x.kind !== 'manual');
 }
 
 /** The calls per second a task is configured for (shares between tasks of equal priority). */

@@ -31,7 +31,7 @@ export function flowCallEnd(
   extra: { recording?: AttemptRecording | undefined } = {},
 ): CallEnd {
   const detail: Record<string, unknown> = { ending: outcome.ending, path: outcome.path };
-  if (Object.keys(outcome.answers).length) detail.answers = outcome.answers;
+  if (outcome.answers.length) detail.answers = outcome.answers;
   if (Object.keys(outcome.variables).length) detail.variables = outcome.variables;
   if (outcome.transfer) detail.transfer = outcome.transfer;
   if (outcome.robot) detail.robot = outcome.robot;
@@ -46,10 +46,14 @@ export function flowCallEnd(
 }
 
 /** An answered call whose flow could not run (an unpublished or broken document). */
-export function invalidFlowCallEnd(errors: FieldError[], at: Date): CallEnd {
+export function invalidFlowCallEnd(errors: FieldError[], at: Date, reason?: string): CallEnd {
   return {
     result: 'system_error',
     at,
-    detail: { ending: 'error', error: 'invalid flow document', errors: errors.slice(0, 10) },
+    detail: {
+      ending: 'error',
+      error: reason ?? 'invalid flow document',
+      errors: errors.slice(0, 10),
+    },
   };
 }

@@ -65,8 +65,16 @@ export const CollectNode = Type.Object(
 export const Question = Type.Object(
   {
     id: NodeId,
+    label: Type.Optional(
+      Type.String({ maxLength: 1000, description: 'how results name the question' }),
+    ),
     prompt: Prompt,
     answers: Type.Optional(Type.Array(Digits, { minItems: 1, maxItems: 12 })),
+    answerLabels: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 200 }), {
+        description: 'what each allowed answer means, by its keys',
+      }),
+    ),
     timeoutSec: Type.Optional(Type.Number({ minimum: 0.5, maximum: 120 })),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })),
   },
@@ -77,10 +85,14 @@ export const QuestionnaireNode = Type.Object(
     ...Base,
     type: Type.Literal('questionnaire'),
     questionnaireId: Type.Optional(Type.String({ maxLength: 64 })),
-    questions: Type.Array(Question, { minItems: 1, maxItems: 50 }),
+    questions: Type.Optional(Type.Array(Question, { minItems: 1, maxItems: 50 })),
     next: Next,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      "asks the task's questionnaire here (or `questions`, when the task has none or names another)",
+  },
 );
 export const AssignNode = Type.Object(
   {
@@ -286,7 +298,7 @@ function nodeErrors(n: unknown, at: string, ids: Map<string, number>): FieldErro
   }
   if (node.type === 'questionnaire') {
     const seen = new Set<string>();
-    node.questions.forEach((q, j) => {
+    (node.questions ?? []).forEach((q, j) => {
       if (seen.has(q.id))
         errors.push({ path: `${at}/questions/${j}/id`, message: `'${q.id}' is asked twice` });
       seen.add(q.id);
@@ -302,7 +314,7 @@ export function promptsOf(doc: FlowDocument): { path: string; prompt: Prompt }[]
     if ((n.type === 'play' || n.type === 'collect' || n.type === 'hangup') && n.prompt)
       out.push({ path: `/nodes/${i}/prompt`, prompt: n.prompt });
     if (n.type === 'questionnaire')
-      n.questions.forEach((q, j) =>
+      (n.questions ?? []).forEach((q, j) =>
         out.push({ path: `/nodes/${i}/questions/${j}/prompt`, prompt: q.prompt }),
       );
   });
@@ -312,7 +324,7 @@ export function promptsOf(doc: FlowDocument): { path: string; prompt: Prompt }[]
 export type ParsedFlow =
   | { kind: 'empty' }
   | { kind: 'flow'; doc: FlowDocument }
-  | { kind: 'invalid'; errors: FieldError[] };
+  | { kind: 'invalid'; errors: FieldError[]; reason?: string };
 const parsed = new WeakMap<object, ParsedFlow>();
 
 /**
@@ -324,10 +336,28 @@ export function parseFlow(doc: Record<string, unknown> | undefined): ParsedFlow 
   if (isEmptyFlow(doc)) return { kind: 'empty' };
   const hit = parsed.get(doc!);
   if (hit) return hit;
+  const reason = (doc as { [UNRUNNABLE]?: unknown })[UNRUNNABLE];
+  if (typeof reason === 'string') {
+    const p: ParsedFlow = { kind: 'invalid', errors: [{ path: '/', message: reason }], reason };
+    parsed.set(doc!, p);
+    return p;
+  }
   const errors = validateFlowDocument(doc);
   const p: ParsedFlow = errors.length
     ? { kind: 'invalid', errors }
     : { kind: 'flow', doc: doc as unknown as FlowDocument };
   parsed.set(doc!, p);
   return p;
+}
+
+/** The key of a document that stands for content that cannot run (see `unrunnableFlow`). */
+export const UNRUNNABLE = '$unrunnable';
+
+/**
+ * What a task runs when its content is missing (a robot without an endpoint, a flow that is gone):
+ * every answered call ends at once as `system_error` with `reason` in its detail, instead of
+ * silently holding the line.
+ */
+export function unrunnableFlow(reason: string): Record<string, unknown> {
+  return { [UNRUNNABLE]: reason };
 }

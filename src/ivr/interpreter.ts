@@ -12,6 +12,8 @@ export interface FlowContext {
   from: string;
   to: string;
   callData?: unknown;
+  /** The contact's attributes: variables too, the call data's fields win on a clash. */
+  attributes?: Record<string, unknown>;
   /** For the robot node (tests inject one); default: global fetch. */
   fetch?: typeof fetch;
 }
@@ -33,7 +35,8 @@ export interface FlowOutcome {
   /** Every digit collected, in order (collect nodes, questionnaire answers, robot collects). */
   digits: string;
   variables: Record<string, string>;
-  answers: Record<string, string>;
+  /** Questionnaire answers in the order given; a question not answered is left out. */
+  answers: QuestionAnswer[];
   transfer?: TransferOutcome;
   robot?: RobotOutcome;
   /** Node ids in the order they ran (at most MAX_STEPS). */
@@ -41,14 +44,31 @@ export interface FlowOutcome {
   error?: string;
 }
 
+export interface QuestionAnswer {
+  questionId: string;
+  /** The question's label (its prompt's text, else its id, when it has none). */
+  label: string;
+  /** The key(s) pressed. */
+  answer: string;
+  /** What the answer means, when the questionnaire says. */
+  answerLabel?: string;
+}
+
 /** A guard against flows that loop forever without waiting on the callee. */
 export const MAX_STEPS = 1000;
 
-/** Variables start as the call data's scalar top-level fields, as strings. */
-export function initialVariables(callData: unknown): Record<string, string> {
+/**
+ * Variables start as the contact's scalar attributes and the call data's scalar top-level fields
+ * (the call data wins on a clash: it is what the integrator put there for this call), as strings.
+ */
+export function initialVariables(
+  callData: unknown,
+  attributes?: Record<string, unknown>,
+): Record<string, string> {
   const vars: Record<string, string> = {};
-  if (callData && typeof callData === 'object' && !Array.isArray(callData)) {
-    for (const [k, v] of Object.entries(callData)) {
+  for (const src of [attributes, callData]) {
+    if (!src || typeof src !== 'object' || Array.isArray(src)) continue;
+    for (const [k, v] of Object.entries(src)) {
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
         vars[k] = String(v);
     }
@@ -81,8 +101,8 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
   const out: FlowOutcome = {
     ending: 'flow_end',
     digits: '',
-    variables: initialVariables(ctx.callData),
-    answers: {},
+    variables: initialVariables(ctx.callData, ctx.attributes),
+    answers: [],
     path: [],
   };
   const vars = out.variables;
@@ -113,10 +133,17 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
           break;
         }
         case 'questionnaire':
-          for (const q of node.questions) {
+          for (const q of node.questions ?? []) {
             const answer = await ask(session, q, vars);
             if (answer !== undefined) {
-              out.answers[q.id] = answer;
+              const label = q.label ?? ('text' in q.prompt ? q.prompt.text : q.id);
+              const answerLabel = q.answerLabels?.[answer];
+              out.answers.push({
+                questionId: q.id,
+                label,
+                answer,
+                ...(answerLabel !== undefined ? { answerLabel } : {}),
+              });
               out.digits += answer;
             }
             if (session.hungUp) break;
@@ -214,6 +241,8 @@ async function ask(
 
 interface QuestionLike {
   id: string;
+  label?: string | undefined;
+  answerLabels?: Record<string, string> | undefined;
   prompt: Prompt;
   answers?: string[] | undefined;
   timeoutSec?: number | undefined;

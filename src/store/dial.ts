@@ -47,6 +47,7 @@ export interface ClaimedContact {
   attempts: number;
   history: HistoryEntry[];
   callData: unknown;
+  attributes: Record<string, unknown>;
 }
 
 const RUNNING_COLUMNS = [
@@ -366,6 +367,7 @@ export async function claimContacts(
     attempts: number;
     history: HistoryEntry[];
     call_data: unknown;
+    attributes: Record<string, unknown>;
   }>`
     update contacts c set state = 'dialing', lease_owner = ${engineId}, lease_expires_at = ${leaseUntil}
     from (
@@ -376,7 +378,7 @@ export async function claimContacts(
       for update skip locked
     ) picked
     where c.id = picked.id
-    returning c.id, c.session_id, c.numbers, c.next_number, c.attempts, c.history, c.call_data, c.order_key, c.due_at`.execute(
+    returning c.id, c.session_id, c.numbers, c.next_number, c.attempts, c.history, c.call_data, c.attributes, c.order_key, c.due_at`.execute(
     trx,
   );
   return r.rows.map((x) => ({
@@ -387,6 +389,7 @@ export async function claimContacts(
     attempts: x.attempts,
     history: x.history,
     callData: x.call_data,
+    attributes: x.attributes,
   }));
 }
 

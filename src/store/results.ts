@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { CustomerResult } from '../domain/export-cells.ts';
+import type { StoredAttempt } from '../domain/attempt-outcome.ts';
 
 /** Which customers an export holds; every field narrows, none means all. */
 export interface ResultFilter {
+  /** One customer. */
+  sessionId?: string | undefined;
   /** Customer states (`ready`, `waiting`, `dialing`, `filtered`, `finished`). */
   state?: string[] | undefined;
   /** Final results (result names of product.md §6). */
@@ -53,10 +56,18 @@ export async function readResults(
       'custom_field',
       'priority',
       'attributes',
+      // The customer's last attempt (one index probe on attempts_contact).
+      sql<Record<string, unknown> | null>`(
+        select jsonb_build_object('id', a.id, 'startedAt', a.started_at, 'answeredAt', a.answered_at,
+                                  'endedAt', a.ended_at, 'digits', a.digits, 'detail', a.detail)
+        from attempts a where a.contact_id = contacts.id order by a.id desc limit 1)`.as(
+        'last_attempt',
+      ),
     ])
     .where('tenant_id', '=', tenantId)
     .where('task_id', '=', taskId)
     .where('id', '>', page.afterId);
+  if (f.sessionId) q = q.where('session_id', '=', f.sessionId);
   if (f.state?.length) q = q.where('state', 'in', f.state);
   if (f.finalResult?.length) q = q.where('final_result', 'in', f.finalResult);
   if (f.businessResult) q = q.where(sql<boolean>`business_result->>'code' = ${f.businessResult}`);
@@ -87,5 +98,19 @@ export async function readResults(
     customField: r.custom_field,
     priority: r.priority,
     attributes: r.attributes,
+    lastAttempt: storedAttempt(r.last_attempt),
   }));
+}
+
+function storedAttempt(j: Record<string, unknown> | null): StoredAttempt | null {
+  if (!j) return null;
+  const date = (v: unknown) => (v ? new Date(v as string) : null);
+  return {
+    id: j.id as number,
+    startedAt: new Date(j.startedAt as string),
+    answeredAt: date(j.answeredAt),
+    endedAt: date(j.endedAt),
+    digits: (j.digits as string | null) ?? null,
+    detail: (j.detail as Record<string, unknown> | null) ?? null,
+  };
 }

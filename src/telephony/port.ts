@@ -14,6 +14,8 @@ export interface CallRequest {
   /** What runs once the call connects: the flow document (empty: hold for the talk time). */
   flow?: Record<string, unknown>;
   callData?: unknown;
+  /** The contact's attributes (encrypted ones left out): flow variables, after the call data. */
+  attributes?: Record<string, unknown>;
 }
 
 export interface CallEnd {

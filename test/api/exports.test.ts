@@ -156,7 +156,8 @@ describe(`result exports (${dbKind})`, () => {
       expect(rows.map((r) => r.sessionId)).toEqual(['c0001', 'c0002', 'c0003', 'c0004', 'c0005']);
       expect(Object.keys(rows[0]!).join()).toBe(
         'sessionId,state,finalResult,finalCode,finishReason,attempts,firstAttemptAt,lastAttemptAt,' +
-          'numbers,businessResult,businessSubResult,customField,priority,city,idcard,vip',
+          'numbers,businessResult,businessSubResult,customField,priority,' +
+          'ringSec,talkSec,digits,answers,path,transfer,recording,recordingSec,city,idcard,vip',
       );
       const finals: Record<string, number> = {};
       for (const r of rows) {

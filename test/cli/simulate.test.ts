@@ -165,6 +165,12 @@ describe(`outbound simulate (${dbKind})`, () => {
       endedAt: '2026-11-23T09:00:02+08:00',
       result: 'busy',
       code: '00537',
+      ringSec: 2,
+      talkSec: null,
+      digits: null,
+      answers: [],
+      ending: null,
+      path: [],
     });
     expect(lines.filter((l) => l.sessionId === 'c1').map((l) => [l.attempt, l.result])).toEqual([
       [1, 'busy'],
@@ -181,6 +187,83 @@ describe(`outbound simulate (${dbKind})`, () => {
       'f1',
       'f2',
     ]);
+  });
+
+  it("asks an IVR task's questionnaire on the sim network and reports the answers", async () => {
+    const doc = scenario();
+    doc.world.questionnaires = [
+      {
+        id: 'q-sat',
+        name: 'Satisfaction',
+        ouId: null,
+        kind: 'ivr',
+        questions: [
+          {
+            id: 'satisfied',
+            text: 'Were you satisfied? 1 yes, 2 no.',
+            label: 'Satisfied',
+            answers: [
+              { key: '1', label: 'Yes' },
+              { key: '2', label: 'No' },
+            ],
+          },
+        ],
+      },
+    ];
+    doc.world.flows[0].document = {
+      nodes: [
+        {
+          id: 'notice',
+          type: 'play',
+          prompt: { text: 'Your plan changes on 1 December.' },
+          next: 'bye',
+        },
+        { id: 'bye', type: 'hangup', prompt: { text: 'Goodbye' } },
+      ],
+    };
+    doc.tasks = [
+      {
+        ...doc.tasks[0],
+        questionnaire: { mode: 'ivr', questionnaireId: 'q-sat' },
+        resultPolicy: {
+          ...TASK.resultPolicy,
+          rules: [{ result: 'busy', retries: 0, intervalSec: 300 }],
+        },
+      },
+    ];
+    doc.network = {
+      default: { result: 'success', ringSec: 5, talkSec: 60, digits: '1' },
+      rules: [
+        { match: '^\\+8613800000002$', outcomes: [{ result: 'success', ringSec: 3, digits: '2' }] },
+        { match: '^\\+8613800000003$', outcomes: [{ result: 'success', ringSec: 3, talkSec: 2 }] },
+      ],
+    };
+    const attemptsOut = path.join(dir, 'survey.jsonl');
+    const own = await testStore();
+    const r = await simulate(write('survey.json', doc), { ...quiet, store: own, attemptsOut });
+    await own.dispose();
+    expect(r.code).toBe(0);
+    expect(r.summary!.tasks[0]!.answers).toEqual([
+      { questionId: 'satisfied', label: 'Satisfied', answered: 3, byAnswer: { '1': 2, '2': 1 } },
+    ]);
+    const out = fs
+      .readFileSync(attemptsOut, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
+    const c2 = out.find((l) => l.sessionId === 'c2')!;
+    expect(c2).toMatchObject({
+      result: 'success',
+      digits: '2',
+      ending: 'flow_end',
+      path: ['notice', 'bye', 'bye.hangup'],
+      answers: [{ questionId: 'satisfied', label: 'Satisfied', answer: '2', answerLabel: 'No' }],
+    });
+    // c3 hangs up during the notice: no answer.
+    expect(out.find((l) => l.sessionId === 'c3')).toMatchObject({
+      answers: [],
+      ending: 'customer_hangup',
+    });
   });
 
   it('refuses a bad scenario with every error and its path, and runs nothing', async () => {

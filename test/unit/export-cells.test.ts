@@ -46,7 +46,7 @@ describe('export header', () => {
       { code: 'priority', encrypted: false },
     ]);
     expect(h.slice(0, 3)).toEqual(['sessionId', 'state', 'finalResult']);
-    expect(h.slice(-3)).toEqual(['priority', 'city', 'attribute.priority']);
+    expect(h.slice(-3)).toEqual(['recordingSec', 'city', 'attribute.priority']);
     expect(new Set(h).size).toBe(h.length);
   });
 });
@@ -99,6 +99,7 @@ describe('export cells', () => {
       '',
       "'=1+1",
       2,
+      ...['', '', '', '', '', '', '', ''], // never called: no last attempt
       'Shenzhen',
       'ID-1',
       'in clear',
@@ -110,7 +111,7 @@ describe('export cells', () => {
   it('masks numbers and hides encrypted attributes when masked', () => {
     const cells = exportCells(row, ctx(true));
     expect(cells[8]).toBe('+86138****0001;+86139****0002');
-    expect(cells.slice(13)).toEqual(['Shenzhen', '***', '***', '', 2]);
+    expect(cells.slice(21)).toEqual(['Shenzhen', '***', '***', '', 2]);
   });
 
   it('hides a value it cannot decrypt, and leaves a customer never called blank', () => {
@@ -128,7 +129,39 @@ describe('export cells', () => {
       ctx(false, () => null),
     );
     expect(cells.slice(2, 8)).toEqual(['', '', '', 0, '', '']);
-    expect(cells[14]).toBe('***');
+    expect(cells[22]).toBe('***');
+  });
+
+  it('writes what the last attempt collected; the recording as its URL, never the file', () => {
+    const called = {
+      ...row,
+      lastAttempt: {
+        id: 42,
+        startedAt: new Date('2026-11-23T01:00:00Z'),
+        answeredAt: new Date('2026-11-23T01:00:05Z'),
+        endedAt: new Date('2026-11-23T01:00:37.5Z'),
+        digits: '12',
+        detail: {
+          ending: 'transferred',
+          path: ['hello', 'survey', 'xfer'],
+          answers: [{ questionId: 'satisfied', label: 'Satisfied?', answer: '1' }],
+          transfer: { target: { skillQueue: 'vip-care' }, ok: true, detail: 'sim' },
+          recording: { file: '/var/lib/outbound/rec/42.wav', durationSec: 32.5 },
+        },
+      },
+    };
+    const cells = exportCells(called, { ...ctx(false), ids: { tenantId: 'acme', taskId: 't1' } });
+    expect(cells.slice(13, 21)).toEqual([
+      5,
+      32.5,
+      '12',
+      'satisfied=1',
+      'hello > survey > xfer',
+      'vip-care: ok',
+      '/api/v1/tenants/acme/tasks/t1/attempts/42/recording',
+      32.5,
+    ]);
+    expect(cells.join()).not.toContain('.wav');
   });
 
   it('follows daylight saving in a named zone', () => {

@@ -111,7 +111,10 @@ describe('the flow interpreter on the sim adapter', () => {
     };
     const { end } = await call(flow, { digits: '717' });
     expect(end.detail).toMatchObject({
-      answers: { satisfied: '1', score: '7' },
+      answers: [
+        { questionId: 'satisfied', label: 'Satisfied? 1 yes, 2 no', answer: '1' },
+        { questionId: 'score', label: 'Score 0 to 9', answer: '7' },
+      ],
       ending: 'flow_end',
     });
     expect(end.digits).toBe('17');

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { FieldError } from '../../platform/errors.ts';
 import { isResultName, RESULT_NAMES } from '../../domain/result-codes.ts';
-import type { ResourceKind, World } from '../../domain/resources.ts';
+import type { QuestionnaireQuestion, ResourceKind, World } from '../../domain/resources.ts';
 import { validateFlowDocument } from '../../ivr/flow.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
 import { savedTargetError, type Resolver } from '../../notify/callback-target.ts';
@@ -49,6 +49,8 @@ export function resourceErrors(
     !/^https?:\/\/./.test(doc.endpoint)
   )
     errors.push({ path: '/endpoint', message: 'must be an http or https URL' });
+
+  if (kind === 'questionnaires') errors.push(...questionnaireErrors(doc));
   if (kind === 'resultDefinitions') {
     if (isResultName(doc.code as string)) {
       errors.push({
@@ -156,5 +158,43 @@ export async function publishErrors(
     const reason = await savedTargetError(t.url, trustlist, resolve);
     if (reason) errors.push({ path: t.path, message: reason });
   }
+  return errors;
+}
+
+const KEYS = /^[0-9*#]{1,32}$/;
+const FLOW_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A questionnaire asked in a flow (kinds ivr, manual_and_ivr) must be playable and answerable
+ * with keys: each question has something to say, an id a flow can carry, and answers that are
+ * keys. Question ids and answer keys are unique in any kind.
+ */
+function questionnaireErrors(doc: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  const inFlow = doc.kind === 'ivr' || doc.kind === 'manual_and_ivr';
+  const ids = new Set<string>();
+  const questions = (doc.questions ?? []) as QuestionnaireQuestion[];
+  questions.forEach((q, i) => {
+    const at = `/questions/${i}`;
+    if (ids.has(q.id)) errors.push({ path: `${at}/id`, message: `'${q.id}' is asked twice` });
+    ids.add(q.id);
+    if (!inFlow) return;
+    if (!FLOW_ID.test(q.id))
+      errors.push({
+        path: `${at}/id`,
+        message: 'must be letters, digits, _ . - (it is asked in a flow)',
+      });
+    if (!q.text.trim() && !q.prompt)
+      errors.push({ path: `${at}/text`, message: 'give a text or a prompt to play' });
+    const keys = new Set<string>();
+    (q.answers ?? []).forEach((a, j) => {
+      const key = typeof a === 'string' ? a : a.key;
+      const path = typeof a === 'string' ? `${at}/answers/${j}` : `${at}/answers/${j}/key`;
+      if (!KEYS.test(key))
+        errors.push({ path, message: 'must be keys (digits, * and #) in an IVR questionnaire' });
+      else if (keys.has(key)) errors.push({ path, message: `'${key}' is listed twice` });
+      keys.add(key);
+    });
+  });
   return errors;
 }

@@ -8,7 +8,7 @@ import { maySeePersonalData, requireTenant } from '../auth.ts';
 import { assertVisible } from './service.ts';
 import { maskNumber } from '../../domain/contact.ts';
 import { explainContact } from './explain.ts';
-import { recordingView } from './recording-routes.ts';
+import { AttemptPage, attemptItem } from './attempt-view.ts';
 import type { AppDeps } from '../app.ts';
 
 const TaskParams = Type.Object({ tenantId: Type.String(), taskId: Type.String() });
@@ -60,6 +60,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
           after: Type.Optional(Type.Integer()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
+        response: { 200: AttemptPage },
       },
     },
     async (req) => {
@@ -77,14 +78,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       });
       const show = maySeePersonalData(p);
       return {
-        items: rows.map(({ detail, ...r }) => ({
-          ...r,
-          number: show ? r.number : maskNumber(r.number),
-          recording: recordingView(req.params.tenantId, req.params.taskId, r.id, detail),
-          startedAt: r.startedAt.toISOString(),
-          answeredAt: r.answeredAt?.toISOString() ?? null,
-          endedAt: r.endedAt?.toISOString() ?? null,
-        })),
+        items: rows.map((r) => attemptItem(r, req.params, show)),
         next: rows.length === limit ? rows.at(-1)!.id : null,
       };
     },

@@ -1,20 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { maskNumber } from '../../domain/contact.ts';
-import { RESULT_CODES, isResultName } from '../../domain/result-codes.ts';
 import { audit } from '../../store/audit.ts';
 import { readResults } from '../../store/results.ts';
 import { getTask } from '../../store/tasks.ts';
 import { maySeePersonalData, requireTenant } from '../auth.ts';
-import { HIDDEN } from '../contacts/view.ts';
 import { assertVisible } from './service.ts';
+import { resultItem } from './result-view.ts';
 import type { AppDeps } from '../app.ts';
 
 const list = (s: string | undefined) => (s ? s.split(',').filter(Boolean) : undefined);
 
 /**
  * Per-customer results of a task (state, final result, attempts, business result), filtered and
- * in keyset pages; per-attempt results are at …/attempts. Personal data (numbers, encrypted
+ * in keyset pages; per-attempt results are at …/attempts and in each customer's detail
+ * (…/results/{sessionId}, ./result-detail-routes.ts). Personal data (numbers, encrypted
  * attributes) is shown only to roles that may see it, and every such read is audited.
  */
 export const resultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
@@ -74,32 +73,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         });
       }
       return {
-        items: rows.map((r) => ({
-          sessionId: r.sessionId,
-          state: r.state,
-          finalResult: r.finalResult,
-          finalCode:
-            r.finalResult && isResultName(r.finalResult) ? RESULT_CODES[r.finalResult] : null,
-          finishReason: r.finishReason,
-          attempts: r.attempts,
-          firstAttemptAt: r.firstAttemptAt,
-          lastAttemptAt: r.lastAttemptAt,
-          numbers: show ? r.numbers : r.numbers.map(maskNumber),
-          businessResult: r.businessResult,
-          businessSubResult: r.businessSubResult,
-          customField: r.customField,
-          attributes: Object.fromEntries(
-            Object.entries(r.attributes).map(([k, v]) => {
-              if (!cipher.isEncrypted(v)) return [k, v];
-              if (!show) return [k, HIDDEN];
-              try {
-                return [k, cipher.decrypt(v as string)];
-              } catch {
-                return [k, HIDDEN];
-              }
-            }),
-          ),
-        })),
+        items: rows.map((r) => resultItem(r, show, cipher)),
         next: rows.length === limit ? rows.at(-1)!.id : null,
       };
     },

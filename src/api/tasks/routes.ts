@@ -8,6 +8,7 @@ import { requireTenant } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { applyAction, assertVisible, createTask, editTask, removeTask } from './service.ts';
 import type { AppDeps } from '../app.ts';
+import { resultDetailRoutes } from './result-detail-routes.ts';
 
 export const TaskView = Type.Object({
   id: Type.String(),
@@ -42,10 +43,10 @@ const tags = ['tasks'];
 // once); the schema is attached for the OpenAPI document only.
 const documented = { attachValidation: true } as const;
 
-export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
-  app,
-  { db, clock, resolve },
-) => {
+export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+  const { db, clock, resolve } = deps;
+  // The per-customer detail with its attempts' outcomes; registered here so app.ts needs no entry.
+  await app.register(resultDetailRoutes, deps);
   app.post(
     '/tenants/:tenantId/tasks',
     {

@@ -13,6 +13,8 @@ import type { Scheduler, Timer } from '../../platform/scheduler.ts';
  * The sim's media session, on the scheduler's clock. The simulated callee:
  * - presses the keys of its `digits` string in order, one every KEY_MS while it is listened to
  *   (a collect is waiting, or a prompt with barge-in plays), starting KEY_MS after listening starts;
+ * - presses its timed `keys` at their given instants whether listened to or not (a key nobody
+ *   listens to is buffered, as a real phone's RFC 4733 digits are, and counts for the next collect);
  * - hangs up at `hangupAt` (answer time + talk time) unless the flow ended first.
  * Prompts last `promptMs(prompt)`: text at TEXT_MS_PER_CHAR, files FILE_MS unless told otherwise.
  *
@@ -30,6 +32,8 @@ export function simPromptMs(p: Prompt): number {
 
 export interface SimMediaOptions {
   keys: string;
+  /** Keys pressed at absolute instants (epoch ms). */
+  timedKeys?: { at: number; digits: string }[];
   hangupAt: number;
   promptMs?: (p: Prompt) => number;
 }
@@ -46,6 +50,9 @@ export class SimMediaSession implements MediaSession {
   #op: Op | undefined;
   #timers: Timer[] = [];
   #hangupTimer: Timer;
+  #scriptTimers: Timer[] = [];
+  /** What the waiting operation does with a key that arrives now (none: the key is buffered). */
+  #keyListener: (() => void) | undefined;
   #idle: { promise: Promise<void>; resolve: () => void } | undefined;
   #hungUp = false;
   /** Who ended the call: the simulated callee, or us (flow, engine). */
@@ -61,6 +68,19 @@ export class SimMediaSession implements MediaSession {
       this.#end('callee');
       return idle;
     });
+    for (const k of o.timedKeys ?? []) {
+      this.#scriptTimers.push(
+        sched.at(k.at, () => {
+          if (this.#hungUp) return;
+          this.#buffer += k.digits;
+          const listener = this.#keyListener;
+          if (!listener) return;
+          const idle = this.idle();
+          listener();
+          return idle;
+        }),
+      );
+    }
   }
 
   get hungUp(): boolean {
@@ -80,6 +100,7 @@ export class SimMediaSession implements MediaSession {
   /** The flow is done: nothing waits any more. */
   close(): void {
     this.#hangupTimer.cancel();
+    for (const t of this.#scriptTimers) t.cancel();
     this.#clear();
     this.#settleIdle();
   }
@@ -175,6 +196,7 @@ export class SimMediaSession implements MediaSession {
 
   /** The callee presses its next key KEY_MS from now, if it has one left. */
   #listen(onKey: () => void): void {
+    this.#keyListener = onKey;
     if (!this.#keys) return;
     this.#after(KEY_MS, () => {
       this.#buffer += this.#keys[0]!;
@@ -196,6 +218,7 @@ export class SimMediaSession implements MediaSession {
   #clear(): void {
     for (const t of this.#timers) t.cancel();
     this.#timers = [];
+    this.#keyListener = undefined;
   }
 
   #settleIdle(): void {
@@ -209,6 +232,7 @@ export class SimMediaSession implements MediaSession {
     this.#hungUp = true;
     this.endedBy = by;
     this.#hangupTimer.cancel();
+    for (const t of this.#scriptTimers) t.cancel();
     this.#op?.done('hangup');
     this.#clear();
   }

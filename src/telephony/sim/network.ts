@@ -12,7 +12,37 @@ export const Outcome = Type.Object(
     result: Type.Union(RESULT_NAMES.map((r) => Type.Literal(r))),
     ringSec: Type.Optional(Type.Number({ minimum: 0, maximum: 600 })),
     talkSec: Type.Optional(Type.Number({ minimum: 0, maximum: 86400 })),
-    digits: Type.Optional(Type.String({ pattern: '^[0-9*#]*$' })),
+    digits: Type.Optional(
+      Type.String({
+        pattern: '^[0-9*#]*$',
+        description: 'keys the callee presses, one every 0.5 s while it is listened to',
+      }),
+    ),
+    keys: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            atSec: Type.Number({ minimum: 0, maximum: 86400 }),
+            digits: Type.String({ pattern: '^[0-9*#]+$', maxLength: 32 }),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          maxItems: 100,
+          description: 'keys pressed at given times after the answer, listened to or not',
+        },
+      ),
+    ),
+    machine: Type.Optional(
+      Type.Object(
+        { greetingSec: Type.Number({ minimum: 0.5, maximum: 120 }) },
+        {
+          additionalProperties: false,
+          description:
+            'an answering machine answers: its greeting lasts greetingSec, after which the machine is detected and the call ends as answering_machine',
+        },
+      ),
+    ),
     weight: Type.Optional(Type.Number({ minimum: 0 })),
   },
   { additionalProperties: false },
