@@ -494,6 +494,7 @@ export class Dialer {
         maxRingSec: rt.config.strategy.maxRingSec,
         flow: rt.flow,
         callData: call.callData,
+        amd: rt.config.strategy.amd,
       },
       {
         answered: (at) => this.#queueEvent({ kind: 'answered', rt, attemptId: call.attemptId, at }),

@@ -1,4 +1,5 @@
 import type { ResultName } from '../domain/result-codes.ts';
+import type { Amd } from '../domain/task-config.ts';
 
 /**
  * The telephony port: the engine asks an adapter to place a call and hears back what happened.
@@ -14,6 +15,8 @@ export interface CallRequest {
   /** What runs once the call connects: the flow document (empty: hold for the talk time). */
   flow?: Record<string, unknown>;
   callData?: unknown;
+  /** Answering machine detection after answer (the task's `strategy.amd`; `sip` only). */
+  amd?: Amd | null | undefined;
 }
 
 export interface CallEnd {
