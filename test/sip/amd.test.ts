@@ -183,5 +183,19 @@ describe.skipIf(!hasBaresip || !hasSpeechTools)(
         detail: { ending: 'flow_end', amd: { decision: 'machine', action: 'continue' } },
       });
     });
+
+    it('the callee hangs up during the analysis: notsure (hangup), the call ends as their hang-up', async () => {
+      ua = await startBaresip({ voiceFile: human.file });
+      tel = await adapter();
+      const flow: FlowDocument = { nodes: [{ id: 'bye', type: 'hangup' }] };
+      const ended = call({ enabled: true, action: 'hangup' }, flow);
+      await ua.event('CALL_RTPESTAB');
+      expect((await ua.command('hangup')).ok).toBe(true);
+      const { end } = await ended;
+      expect(end).toMatchObject({
+        result: 'success',
+        detail: { ending: 'customer_hangup', amd: { decision: 'notsure', reason: 'hangup' } },
+      });
+    });
   },
 );
