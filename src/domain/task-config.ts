@@ -68,12 +68,73 @@ export const Filter = Type.Object(
 );
 export type Filter = Static<typeof Filter>;
 
+/** A prompt as flows write it (src/ivr/flow.ts `Prompt`): a WAV file, or text for espeak-ng. */
+const MessagePrompt = Type.Union([
+  Type.Object(
+    { file: Type.String({ minLength: 1, maxLength: 1024 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      text: Type.String({ minLength: 1, maxLength: 2000 }),
+      voice: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+_-]{1,32}$' })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+const Ms = (minimum: number, maximum: number, description: string) =>
+  Type.Optional(Type.Integer({ minimum, maximum, description }));
+
+/** Answering machine detection thresholds; each defaults to Asterisk's AMD value (docs/sip.md). */
+export const AmdThresholds = Type.Object(
+  {
+    initialSilenceMs: Ms(500, 10_000, 'silence before any word: machine (2500)'),
+    greetingMs: Ms(300, 10_000, 'speech longer than this: machine (1500)'),
+    afterGreetingSilenceMs: Ms(200, 5000, 'silence after a short greeting: human (800)'),
+    totalAnalysisMs: Ms(1000, 30_000, 'undecided after this: notsure (5000)'),
+    minWordMs: Ms(20, 1000, 'shorter voice is noise, not a word (100)'),
+    betweenWordsSilenceMs: Ms(20, 1000, 'silence that ends a word (50)'),
+    maxWords: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: '(3)' })),
+    maxWordMs: Ms(500, 30_000, 'one word longer than this: machine (5000)'),
+    silenceThreshold: Ms(1, 32_767, 'mean absolute 16-bit amplitude of voice (256)'),
+    endOfGreetingSilenceMs: Ms(
+      200,
+      10_000,
+      'leave_message: silence that ends the greeting and its beep (1000)',
+    ),
+    maxGreetingWaitMs: Ms(
+      1000,
+      120_000,
+      'leave_message: play the message after this anyway (30000)',
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AmdThresholds = Static<typeof AmdThresholds>;
+
+export const Amd = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    action: Type.Union(
+      [Type.Literal('hangup'), Type.Literal('leave_message'), Type.Literal('continue')],
+      { default: 'hangup' },
+    ),
+    messagePrompt: Type.Optional(Type.Union([MessagePrompt, Type.Null()])),
+    thresholds: Type.Optional(AmdThresholds),
+  },
+  { additionalProperties: false },
+);
+export type Amd = Static<typeof Amd>;
+
 export const Strategy = Type.Object(
   {
     maxRingSec: Type.Integer({ minimum: 5, maximum: 120, default: 20 }),
     intervalSec: Type.Integer({ minimum: 1, maximum: 9999 }),
     callsPerInterval: Type.Integer({ minimum: 1, default: 1 }),
     filter: Type.Optional(Type.Union([Filter, Type.Null()])),
+    /** Answering machine detection after answer (the `sip` adapter). */
+    amd: Type.Optional(Type.Union([Amd, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -170,3 +170,36 @@ export function checkNumberRounds(check: Check): void {
     seen.add(id);
   }
 }
+
+/**
+ * Answering machine detection: leaving a message needs the message; a threshold that can never
+ * fire within the analysis time is a mistake worth naming.
+ */
+export function checkAmd(check: Check): void {
+  const base = '/strategy/amd';
+  if (check.get<boolean>(`${base}/enabled`) !== true) return;
+  const action = check.get<string>(`${base}/action`);
+  if (action === 'leave_message' && !isSet(check.raw(`${base}/messagePrompt`)))
+    check.add(`${base}/messagePrompt`, "is required when action is 'leave_message'");
+  const t = `${base}/thresholds`;
+  const total = check.get<number>(`${t}/totalAnalysisMs`) ?? 5000;
+  for (const [field, fallback] of [
+    ['initialSilenceMs', 2500],
+    ['greetingMs', 1500],
+    ['afterGreetingSilenceMs', 800],
+  ] as const) {
+    const set = check.get<number>(`${t}/${field}`);
+    const v = set ?? fallback;
+    if (v < total) continue;
+    if (set !== undefined)
+      check.add(
+        `${t}/${field}`,
+        `must be less than totalAnalysisMs (${total}), or the analysis ends before it can apply`,
+      );
+    else
+      check.add(
+        `${t}/totalAnalysisMs`,
+        `must exceed ${field} (${fallback} by default), or the analysis ends before it can apply`,
+      );
+  }
+}

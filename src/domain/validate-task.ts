@@ -16,6 +16,7 @@ import { checkBusinessResultPolicy, checkResultPolicy } from './validate-task-po
 import { checkDates, checkSchedule } from './validate-task-schedule.ts';
 import {
   checkFilter,
+  checkAmd,
   checkNumberRounds,
   checkOrder,
   checkPacing,
@@ -64,6 +65,7 @@ export function validateTaskConfig(
   checkFilter(check);
   checkOrder(check);
   checkNumberRounds(check);
+  checkAmd(check);
   checkResultPolicy(check);
   checkBusinessResultPolicy(check);
 

@@ -606,6 +606,8 @@ export class Dialer {
         attributes: Object.fromEntries(
           Object.entries(call.attributes ?? {}).filter(([k]) => !rt.encrypted.has(k)),
         ),
+
+        amd: rt.config.strategy.amd,
       },
       {
         answered: (at) => this.#queueEvent({ kind: 'answered', rt, attemptId: call.attemptId, at }),

@@ -1,4 +1,5 @@
 import type { ResultName } from '../domain/result-codes.ts';
+import type { Amd } from '../domain/task-config.ts';
 
 /**
  * The telephony port: the engine asks an adapter to place a call and hears back what happened.
@@ -16,6 +17,9 @@ export interface CallRequest {
   callData?: unknown;
   /** The contact's attributes (encrypted ones left out): flow variables, after the call data. */
   attributes?: Record<string, unknown>;
+
+  /** Answering machine detection after answer (the task's `strategy.amd`; `sip` only). */
+  amd?: Amd | null | undefined;
 }
 
 export interface CallEnd {

@@ -46,14 +46,21 @@ function voice(dir: string, hz: number, sec: number): string {
 }
 
 export async function startBaresip(
-  o: { answer?: boolean; user?: string; voiceSec?: number; rtpTimeoutSec?: number } = {},
+  o: {
+    answer?: boolean;
+    user?: string;
+    voiceSec?: number;
+    rtpTimeoutSec?: number;
+    /** An 8 kHz mono WAV to say instead of the tone (recorded speech). */
+    voiceFile?: string;
+  } = {},
 ): Promise<Baresip> {
   const dir = mkdtempSync(join(tmpdir(), 'outbound-baresip-'));
   const sipPort = await freePort(UA_HOST);
   const ctrlPort = await freePort(UA_HOST, 'tcp');
   const rtp = 20000 + Math.floor(Math.random() * 20000);
   // aufile ends the call when its file ends: the voice lasts longer than any test call.
-  const src = voice(dir, 300, o.voiceSec ?? 60);
+  const src = o.voiceFile ?? voice(dir, 300, o.voiceSec ?? 60);
   writeFileSync(
     join(dir, 'config'),
     [

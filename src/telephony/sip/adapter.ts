@@ -203,6 +203,7 @@ export class SipTelephony implements Telephony {
   #report(call: SipCall, end: CallEnd): void {
     if (call.reported) return;
     call.reported = true;
+    if (call.amd) end = { ...end, detail: { ...end.detail, amd: call.amd } };
     this.#calls.delete(call.req.callId);
     void Promise.resolve(call.events.ended(end)).catch((err: unknown) =>
       this.#log?.error({ err }, 'call ended handler failed'),

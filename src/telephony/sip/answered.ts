@@ -4,6 +4,7 @@ import { flowCallEnd, invalidFlowCallEnd } from '../../ivr/call-end.ts';
 import { parseFlow } from '../../ivr/flow.ts';
 import { runFlow } from '../../ivr/interpreter.ts';
 import type { ResolvedTarget, TransferResult } from '../../ivr/media.ts';
+import { detectMachine, leaveMessage, machineEnd } from './amd-call.ts';
 import { after, sendBye, type CallContext, type SipCall } from './call.ts';
 import { SIP_DEFAULTS } from './config.ts';
 import { RtpSession } from './media/session.ts';
@@ -56,6 +57,21 @@ async function runAnswered(
 ): Promise<void> {
   await call.events.answered(at);
   if (call.state !== 'answered') return;
+  // Recorded from the answer: the greeting AMD heard (and a message left) is in the recording.
+  if (flow.kind === 'flow' && flow.doc.record) session.startRecording();
+  const amd = call.req.amd;
+  if (amd?.enabled) {
+    call.amd = await detectMachine(ctx, session, amd);
+    if (call.amd.decision === 'machine' && amd.action !== 'continue' && !session.hungUp) {
+      if (amd.action === 'leave_message')
+        call.amd = await leaveMessage(ctx, session, amd, call.amd);
+      else await session.hangup();
+      const recording = await session.stopRecording();
+      return ctx.finish(call, machineEnd(ctx.sched.now(), recording ? { recording } : {}));
+    }
+    // A human, notsure, `continue`, or a call that ended during the analysis: the flow runs (on
+    // an ended call it stops at once and reports as usual).
+  }
   if (flow.kind === 'empty') return hold(ctx, call, session);
   if (flow.kind === 'invalid') {
     await session.hangup();
@@ -64,7 +80,6 @@ async function runAnswered(
   const limit =
     (flow.doc.maxDurationSec ?? ctx.config.maxCallSec ?? SIP_DEFAULTS.maxCallSec) * 1000;
   call.timers.push(after(ctx, limit, () => void session.hangup()));
-  if (flow.doc.record) session.startRecording();
   const outcome = await runFlow(flow.doc, {
     session,
     callId: call.req.callId,

@@ -1,4 +1,5 @@
 import type { TransferResult } from '../../ivr/media.ts';
+import type { AmdDetail } from './amd-call.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Scheduler, Timer } from '../../platform/scheduler.ts';
 import type { CallEnd, CallEvents, CallRequest } from '../port.ts';
@@ -44,6 +45,8 @@ export interface SipCall {
    * this only says how the call ended (./answered.ts).
    */
   endCause?: { ending: 'engine_hangup' } | { ending: 'transport_lost'; error: string };
+  /** The answering machine detection's decision: every end of the call carries it as `detail.amd`. */
+  amd?: AmdDetail;
 }
 
 export interface CallContext {

@@ -55,6 +55,7 @@ export class RtpSession implements MediaSession {
   #onDigit: (() => void) | undefined;
   #onHangup: (() => void) | undefined;
   #recorder: StereoRecorder | undefined;
+  #listener: ((pcm: Int16Array) => void) | undefined;
   /** The prompt being played; silence goes out when there is none. */
   #current: { samples: Int16Array; i: number; done(interrupted: boolean): void } | undefined;
   readonly #stream = { frame: (): boolean => this.#frame() };
@@ -105,6 +106,11 @@ export class RtpSession implements MediaSession {
     if (!r) return undefined;
     await r.close().catch(() => undefined);
     return { file: r.path, durationSec: r.durationSec };
+  }
+
+  /** The customer's audio, decoded, packet by packet (answering machine detection); one listener. */
+  listen(fn: ((pcm: Int16Array) => void) | undefined): void {
+    this.#listener = fn;
   }
 
   /** A digit from outside RTP (SIP INFO). */
@@ -276,8 +282,10 @@ export class RtpSession implements MediaSession {
     if (p.payloadType === (this.#o.dtmfPt ?? 101)) {
       const d = this.#dtmf.push(p);
       if (d) this.digit(d);
-    } else if (p.payloadType === 0 && this.#recorder) {
-      this.#recorder.write(CUSTOMER, p.timestamp, decode(p.payload));
+    } else if (p.payloadType === 0 && (this.#recorder || this.#listener)) {
+      const pcm = decode(p.payload);
+      this.#recorder?.write(CUSTOMER, p.timestamp, pcm);
+      this.#listener?.(pcm);
     }
   }
 }
