@@ -16,6 +16,7 @@ export const AnswerView = Type.Object({
   label: Type.String({ description: "the question's label (its text when it has none)" }),
   answer: Type.String({ description: 'the key(s) pressed' }),
   answerLabel: Type.Optional(Type.String({ description: 'what the answer means, when defined' })),
+  by: Type.Optional(Type.Literal('agent', { description: 'set when an agent gave the answer' })),
 });
 export type AnswerView = Static<typeof AnswerView>;
 

@@ -56,13 +56,6 @@ export async function readResults(
       'custom_field',
       'priority',
       'attributes',
-      // The customer's last attempt (one index probe on attempts_contact).
-      sql<Record<string, unknown> | null>`(
-        select jsonb_build_object('id', a.id, 'startedAt', a.started_at, 'answeredAt', a.answered_at,
-                                  'endedAt', a.ended_at, 'digits', a.digits, 'detail', a.detail)
-        from attempts a where a.contact_id = contacts.id order by a.id desc limit 1)`.as(
-        'last_attempt',
-      ),
     ])
     .where('tenant_id', '=', tenantId)
     .where('task_id', '=', taskId)
@@ -83,6 +76,10 @@ export async function readResults(
   if (f.finishedFrom) q = q.where('finished_at', '>=', new Date(f.finishedFrom));
   if (f.finishedTo) q = q.where('finished_at', '<', new Date(f.finishedTo));
   const rows = await q.orderBy('id').limit(page.limit).execute();
+  const last = await lastAttempts(
+    db,
+    rows.filter((r) => r.attempts > 0).map((r) => r.id),
+  );
   return rows.map((r) => ({
     id: r.id,
     sessionId: r.session_id,
@@ -98,19 +95,65 @@ export async function readResults(
     customField: r.custom_field,
     priority: r.priority,
     attributes: r.attributes,
-    lastAttempt: storedAttempt(r.last_attempt),
+    lastAttempt: last.get(r.id) ?? null,
   }));
 }
 
-function storedAttempt(j: Record<string, unknown> | null): StoredAttempt | null {
-  if (!j) return null;
-  const date = (v: unknown) => (v ? new Date(v as string) : null);
-  return {
-    id: j.id as number,
-    startedAt: new Date(j.startedAt as string),
-    answeredAt: date(j.answeredAt),
-    endedAt: date(j.endedAt),
-    digits: (j.digits as string | null) ?? null,
-    detail: (j.detail as Record<string, unknown> | null) ?? null,
-  };
+/**
+ * The last attempt of each of a batch of customers, in one statement (a probe of attempts_contact
+ * per customer): cheaper than a subquery per row, which doubled the time to read a task.
+ */
+async function lastAttempts(db: Db, contactIds: number[]): Promise<Map<number, StoredAttempt>> {
+  const out = new Map<number, StoredAttempt>();
+  if (contactIds.length === 0) return out;
+  const r = await sql<{
+    contact_id: number;
+    id: number;
+    started_at: Date;
+    answered_at: Date | null;
+    ended_at: Date | null;
+    digits: string | null;
+    detail: Record<string, unknown> | null;
+  }>`
+    select distinct on (contact_id) contact_id, id, started_at, answered_at, ended_at, digits, detail
+    from attempts where contact_id = any(${contactIds}::bigint[])
+    order by contact_id, id desc`.execute(db);
+  for (const a of r.rows)
+    out.set(Number(a.contact_id), {
+      id: Number(a.id),
+      startedAt: new Date(a.started_at),
+      answeredAt: a.answered_at ? new Date(a.answered_at) : null,
+      endedAt: a.ended_at ? new Date(a.ended_at) : null,
+      digits: a.digits,
+      detail: a.detail,
+    });
+  return out;
+}
+
+/** One attempt of a task, for the agent's answers. */
+export async function getAttempt(db: Db, tenantId: string, taskId: string, attemptId: number) {
+  return db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('task_id', '=', taskId)
+    .where('id', '=', attemptId)
+    .executeTakeFirst();
+}
+
+/**
+ * Replaces the answers of an ended attempt. Only ended attempts: the call's own end writes the
+ * detail once, and an agent's answers written before it would be lost. Returns false when the
+ * attempt is not (or no longer) ended.
+ */
+export async function setAttemptAnswers(
+  db: Db,
+  tenantId: string,
+  attemptId: number,
+  answers: unknown[],
+): Promise<boolean> {
+  const r = await sql`
+    update attempts set detail = coalesce(detail, '{}'::jsonb) || jsonb_build_object('answers', ${JSON.stringify(answers)}::jsonb)
+    where tenant_id = ${tenantId} and id = ${attemptId} and state <> 'active'`.execute(db);
+  return Number(r.numAffectedRows ?? 0) === 1;
 }

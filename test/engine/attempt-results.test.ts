@@ -102,6 +102,18 @@ describe(`per-attempt results (${dbKind})`, () => {
     const viewer = await tenantWithKey(h, 'acme', {}, 'viewer');
     const seen = (await h.call(viewer, { method: 'GET', url })).body.items[0];
     expect(seen).toMatchObject({ number: '+86138****0001', variables: null, digits: '3' });
+
+    // The OpenAPI document describes these fields.
+    const doc = (await h.call(null, { method: 'GET', url: '/openapi.json' })).body;
+    const schema =
+      doc.paths['/api/v1/tenants/{tenantId}/tasks/{taskId}/attempts'].get.responses['200'].content[
+        'application/json'
+      ].schema;
+    const item = schema.properties.items.items;
+    expect(Object.keys(item.properties)).toEqual(
+      expect.arrayContaining(['ringSec', 'talkSec', 'digits', 'answers', 'path', 'recording']),
+    );
+    expect(item.properties.answers.items.required).toEqual(['questionId', 'label', 'answer']);
   });
 
   it("shows the answers to the task's questionnaire, asked before the flow's goodbye", async () => {
@@ -163,6 +175,77 @@ describe(`per-attempt results (${dbKind})`, () => {
     });
     // '5' barged into the notice at 0.5 s, '2' 0.5 s into the repeated question, then 'Goodbye'.
     expect(items[0].talkSec).toBe(2);
+  });
+
+  it('lets an agent fill the rest of a manual-and-IVR questionnaire, validated against it', async () => {
+    h = await engineHarness({
+      start: START,
+      network: {
+        default: { result: 'success', ringSec: 3, talkSec: 60, digits: '1' },
+        rules: [{ match: '0002$', outcomes: [{ result: 'busy', ringSec: 2 }] }],
+      },
+    });
+    const post = (kind: string, payload: Record<string, unknown>) =>
+      h.call(h.key, { method: 'POST', url: `/api/v1/tenants/acme/${kind}`, payload });
+    expect(
+      (
+        await post('questionnaires', {
+          id: 'q-both',
+          name: 'Both',
+          kind: 'manual_and_ivr',
+          questions: [
+            { id: 'contact', text: 'May we call again? 1 yes, 2 no.', answers: ['1', '2'] },
+            // The IVR asks it too, but the callee presses nothing more.
+            {
+              id: 'plan',
+              text: 'Which plan? 1 basic, 2 premium.',
+              label: 'Plan',
+              answers: [
+                { key: '1', label: 'Basic' },
+                { key: '2', label: 'Premium' },
+              ],
+              retries: 0,
+            },
+          ],
+        })
+      ).status,
+    ).toBe(201);
+    const id = await h.startTask(
+      fullTaskConfig({
+        ...TASK,
+        flowId: 'flow-notice',
+        questionnaire: { mode: 'manual_and_ivr', questionnaireId: 'q-both' },
+      }),
+      customers(2),
+    );
+    await h.runUntil('2026-11-23T09:05:00+08:00');
+    const base = `/api/v1/tenants/acme/tasks/${id}/attempts`;
+    const [answered, busy] = (await h.call(h.key, { method: 'GET', url: base })).body.items;
+    expect(answered.answers).toEqual([
+      { questionId: 'contact', label: 'May we call again? 1 yes, 2 no.', answer: '1' },
+    ]);
+    const put = (attemptId: number, answers: unknown[]) =>
+      h.call(h.key, { method: 'PUT', url: `${base}/${attemptId}/answers`, payload: { answers } });
+
+    const bad = await put(answered.id, [
+      { questionId: 'nope', answer: '1' },
+      { questionId: 'plan', answer: 'Gold' },
+    ]);
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([
+      { path: '/answers/0/questionId', message: "questionnaire 'q-both' has no question 'nope'" },
+      { path: '/answers/1/answer', message: 'must be one of Basic, Premium' },
+    ]);
+    expect((await put(busy.id, [{ questionId: 'plan', answer: '2' }])).status).toBe(409);
+
+    const ok = await put(answered.id, [{ questionId: 'plan', answer: 'Premium' }]);
+    expect(ok.status).toBe(200);
+    expect(ok.body.answers).toEqual([
+      { questionId: 'contact', label: 'May we call again? 1 yes, 2 no.', answer: '1' },
+      { questionId: 'plan', label: 'Plan', answer: '2', answerLabel: 'Premium', by: 'agent' },
+    ]);
+    const again = (await h.call(h.key, { method: 'GET', url: base })).body.items[0];
+    expect(again.answers).toEqual(ok.body.answers);
   });
 
   it('refuses a questionnaire a flow cannot ask, naming each bad field', async () => {

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { applyAction, assertVisible, createTask, editTask, removeTask } from './service.ts';
 import type { AppDeps } from '../app.ts';
 import { resultDetailRoutes } from './result-detail-routes.ts';
+import { answersRoutes } from './answers-routes.ts';
 
 export const TaskView = Type.Object({
   id: Type.String(),
@@ -47,6 +48,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
   const { db, clock, resolve } = deps;
   // The per-customer detail with its attempts' outcomes; registered here so app.ts needs no entry.
   await app.register(resultDetailRoutes, deps);
+  await app.register(answersRoutes, deps);
   app.post(
     '/tenants/:tenantId/tasks',
     {
