@@ -95,7 +95,9 @@ export const AmdThresholds = Type.Object(
     totalAnalysisMs: Ms(1000, 30_000, 'undecided after this: notsure (5000)'),
     minWordMs: Ms(20, 1000, 'shorter voice is noise, not a word (100)'),
     betweenWordsSilenceMs: Ms(20, 1000, 'silence that ends a word (50)'),
-    maxWords: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: '(3)' })),
+    maxWords: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 50, description: 'this many words: machine (4)' }),
+    ),
     maxWordMs: Ms(500, 30_000, 'one word longer than this: machine (5000)'),
     silenceThreshold: Ms(1, 32_767, 'mean absolute 16-bit amplitude of voice (256)'),
     endOfGreetingSilenceMs: Ms(

@@ -11,6 +11,7 @@ import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
 import { hasSpeechTools, speech, type Speech } from './amd-audio.ts';
 import { rms } from './audio.ts';
 import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { adapter as sippAdapter, dial, hasSipp, startSipp, type Sipp } from './sipp.ts';
 
 /**
  * Answering machine detection over real SIP: baresip answers and plays recorded speech (espeak-ng)
@@ -19,10 +20,12 @@ import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
  */
 let tel: SipTelephony | undefined;
 let ua: Baresip | undefined;
+let sipp: Sipp | undefined;
 afterEach(async () => {
   await tel?.close();
   await ua?.stop();
-  tel = ua = undefined;
+  sipp?.kill();
+  tel = ua = sipp = undefined;
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'outbound-amd-'));
@@ -199,3 +202,20 @@ describe.skipIf(!hasBaresip || !hasSpeechTools)(
     });
   },
 );
+
+describe.skipIf(!hasSipp)('AMD against a callee that sends no audio at all (sipp)', () => {
+  it('no RTP counts as silence: a machine by its initial silence, hung up 2.5 s after the answer', async () => {
+    sipp = await startSipp('answer-bye', {}, { fill: { hold: 8000 } });
+    tel = await sippAdapter(sipp.port);
+    const { end, answeredMs, endedMs } = await dial(tel, {
+      amd: { enabled: true, action: 'hangup' },
+    });
+    expect(end).toMatchObject({
+      result: 'answering_machine',
+      detail: { amd: { decision: 'machine', reason: 'initial_silence', words: 0 } },
+    });
+    const talk = endedMs - answeredMs!;
+    expect(talk).toBeGreaterThanOrEqual(2500);
+    expect(talk).toBeLessThan(3500);
+  });
+});

@@ -52,12 +52,12 @@ describe('AmdDetector', () => {
     expect(r).toMatchObject({ decision: 'human', words: 2, greetingMs: 600 });
   });
 
-  it('a greeting of many words is a machine as soon as the third word starts', () => {
+  it('a greeting of many words is a machine as soon as the fourth word starts', () => {
     const words: Part[] = [{ silence: 300 }];
     for (let i = 0; i < 10; i++) words.push({ word: 250 }, { silence: 150 });
     const r = run(pcm(words));
-    expect(r).toMatchObject({ decision: 'machine', reason: 'max_words', words: 3 });
-    expect(r!.analysisMs).toBe(300 + 2 * 400 + 100);
+    expect(r).toMatchObject({ decision: 'machine', reason: 'max_words', words: 4 });
+    expect(r!.analysisMs).toBe(300 + 3 * 400 + 100);
   });
 
   it('one long stretch of speech is a machine once the greeting passes 1.5 s', () => {
@@ -85,14 +85,14 @@ describe('AmdDetector', () => {
     expect(r).toMatchObject({ decision: 'notsure', reason: 'too_long', analysisMs: 1000 });
   });
 
-  it('thresholds are configurable: four words allowed', () => {
+  it('thresholds are configurable: three words are a human by default, a machine with maxWords 3', () => {
     const parts: Part[] = [{ silence: 200 }];
     for (let i = 0; i < 3; i++) parts.push({ word: 200 }, { silence: 100 });
     parts.push({ silence: 1000 });
-    expect(run(pcm(parts))).toMatchObject({ decision: 'machine', reason: 'max_words' });
-    expect(run(pcm(parts), new AmdDetector({ maxWords: 4, greetingMs: 2000 }))).toMatchObject({
-      decision: 'human',
-      words: 3,
+    expect(run(pcm(parts))).toMatchObject({ decision: 'human', words: 3 });
+    expect(run(pcm(parts), new AmdDetector({ maxWords: 3 }))).toMatchObject({
+      decision: 'machine',
+      reason: 'max_words',
     });
   });
 

@@ -28,12 +28,9 @@ export async function detectMachine(
   amd: Amd,
 ): Promise<AmdDetail> {
   const t = amd.thresholds ?? {};
+  // Only the thresholds set: an undefined one must not hide its default.
   const detector = new AmdDetector(
-    Object.fromEntries(
-      Object.keys(AMD_DEFAULTS)
-        .filter((k) => t[k as keyof typeof t] !== undefined)
-        .map((k) => [k, t[k as keyof typeof t]]),
-    ),
+    Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
   );
   const total = t.totalAnalysisMs ?? AMD_DEFAULTS.totalAnalysisMs;
   let result: AmdResult | undefined;

@@ -67,7 +67,8 @@ async function runAnswered(
         call.amd = await leaveMessage(ctx, session, amd, call.amd);
       else await session.hangup();
       const recording = await session.stopRecording();
-      return ctx.finish(call, machineEnd(ctx.sched.now(), recording ? { recording } : {}));
+      const end = machineEnd(ctx.sched.now(), recording ? { recording } : {});
+      return ctx.finish(call, withCause(call, end));
     }
     // A human, notsure, `continue`, or a call that ended during the analysis: the flow runs (on
     // an ended call it stops at once and reports as usual).

@@ -38,7 +38,7 @@ export const AMD_DEFAULTS: AmdThresholds = {
   totalAnalysisMs: 5000,
   minWordMs: 100,
   betweenWordsSilenceMs: 50,
-  maxWords: 3,
+  maxWords: 4,
   maxWordMs: 5000,
   silenceThreshold: 256,
 };
