@@ -1,6 +1,6 @@
 import type { FlowDocument, FlowNode, Prompt, TransferTarget } from './flow.ts';
 import type { MediaSession } from './media.ts';
-import { runRobot, type RobotOutcome } from './robot.ts';
+import { RobotUnreachableError, runRobot, type RobotOutcome } from './robot.ts';
 
 /**
  * The flow interpreter: walks a validated flow document over a media session. It knows nothing of
@@ -190,7 +190,14 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
           node = undefined;
           break;
         case 'robot': {
-          const r = await runRobot(node, { ...ctx, variables: vars });
+          const r = await runRobot(node, { ...ctx, variables: vars }).catch((err: unknown) => {
+            // An unreachable robot ends the flow as an error, keeping the turns it had.
+            if (err instanceof RobotUnreachableError && err.outcome) {
+              out.robot = err.outcome;
+              out.digits += err.outcome.digits;
+            }
+            throw err;
+          });
           out.robot = r;
           out.digits += r.digits;
           if (r.transfer) {

@@ -1,3 +1,4 @@
+import { getResource, replaceResource } from '../../src/store/resources.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,6 +118,8 @@ describe(`an answered call runs its task's content (${dbKind})`, () => {
     h = await engineHarness({
       start: START,
       network: { default: { result: 'success', ringSec: 2, talkSec: 60, digits: '9' } },
+      // A loopback robot must be on the tenant's trustlist (the outbound-address policy).
+      settings: { callbackTrustlist: ['https://crm.example.com/', `http://127.0.0.1:${port}/`] },
     });
     await post(h, 'robots', {
       id: 'robot-live',
@@ -147,6 +150,16 @@ describe(`an answered call runs its task's content (${dbKind})`, () => {
 
   it('ends the calls of a robot without an endpoint as system_error, saying why', async () => {
     h = await engineHarness({ start: START });
+    // The API refuses to publish such a robot; one stored before that rule (or edited in the
+    // database) must still never hold the line silently.
+    const robot = await getResource(h.store.db, 'acme', 'robots', 'robot-1');
+    const { endpoint: _gone, ...doc } = robot!.doc as Record<string, unknown>;
+    await replaceResource(h.store.db, 'acme', 'robots', {
+      id: 'robot-1',
+      ouId: null,
+      doc,
+      now: new Date(START),
+    });
     const id = await h.startTask(
       fullTaskConfig({ ...PLAIN, type: 'robot', flowId: null, robotId: 'robot-1' }),
       customers(1),

@@ -128,7 +128,7 @@ describe(`draining stop: SIGTERM lets calls finish, then cuts them as shutdown (
     ]);
     // The cut calls end at the end of each drain, saying why.
     for (const r of rows.filter((x) => x.result === 'system_error')) {
-      expect(r.detail).toEqual(shutdown);
+      expect(r.detail).toMatchObject({ ...shutdown, ending: 'engine_hangup' });
       expect(r.ended_at!.getTime()).toBe(at(r.engine_id === 'b' ? 24 : 10.5).getTime());
     }
     // Every customer finished with the call it was meant to have, none because of the upgrade.

@@ -62,7 +62,7 @@ describe.skipIf(!hasSipp)(
       expect(end.detail).toMatchObject({
         ending: 'customer_hangup',
         path: ['survey', 'bye'],
-        answers: { q1: '1' },
+        answers: [{ questionId: 'q1', answer: '1' }],
         recording: { file: expect.stringContaining(dir) as string },
       });
       // The recording lasts as long as the call did (about 1.4 s), not 0.
@@ -104,7 +104,15 @@ describe.skipIf(!hasSipp)(
       sipp = await startSipp('info-bye', {}, { fill: { digit: 1, before: 500, hold: 900 } });
       tel = await adapter(sipp.port, { promptCacheDir: join(dir, 'cache') }, 'udp', bot);
       const flow = {
-        nodes: [{ id: 'bot', type: 'robot', endpoint: 'https://bot.example.com/turn' }],
+        nodes: [
+          {
+            id: 'bot',
+            type: 'robot',
+            // Answered by the injected fetch; the address still passes the outbound policy.
+            endpoint: 'http://127.0.0.1:9/turn',
+            trustlist: ['http://127.0.0.1:9/'],
+          },
+        ],
       };
       const { end } = await dial(tel, { flow });
       expect(end).toMatchObject({
@@ -129,7 +137,11 @@ describe.skipIf(!hasSipp)(
       expect(end).toMatchObject({
         result: 'success',
         digits: '2',
-        detail: { ending: 'engine_hangup', answers: { q1: '2' }, path: ['survey', 'bye'] },
+        detail: {
+          ending: 'engine_hangup',
+          answers: [{ questionId: 'q1', answer: '2' }],
+          path: ['survey', 'bye'],
+        },
       });
       expect(await sipp.exit, sipp.output()).toBe(0); // our BYE reached the callee
     });
@@ -160,7 +172,7 @@ describe.skipIf(!hasSipp)(
         digits: '1',
         detail: {
           ending: 'engine_hangup',
-          answers: { q1: '1' },
+          answers: [{ questionId: 'q1', answer: '1' }],
           recording: { file: expect.stringContaining(dir) as string },
         },
       });

@@ -118,7 +118,7 @@ describe.skipIf(!hasBaresip)('against baresip, a real SIP phone', () => {
     expect(end.detail).toMatchObject({
       ending: 'customer_hangup',
       path: ['survey', 'bye'],
-      answers: { q1: '1' },
+      answers: [{ questionId: 'q1', answer: '1' }],
     });
     const talkSec = (endedMs - answeredMs!) / 1000;
     expect(talkSec).toBeGreaterThan(0.9);

@@ -31,6 +31,8 @@ beforeAll(async () => {
       if (req.url === '/down') return reply({ error: 'x' }, 503);
       if (req.url === '/teapot') return reply({ error: 'x' }, 418);
       if (req.url === '/slow') return; // never answers
+      // Asks for a key, then fails on the next turn.
+      if (req.url === '/dies' && ev.event.type !== 'answered') return reply({ error: 'x' }, 500);
       const e = ev.event;
       if (e.type === 'answered')
         return reply({
@@ -175,6 +177,15 @@ describe('a robot that cannot be reached ends the call as system_error (retryabl
     const flow = robotFlow(`${base}/slow`, trust);
     (flow.nodes[0] as { timeoutSec?: number }).timeoutSec = 0.1;
     await unreachable(flow, /robot unreachable at .*\/slow: timed out/);
+  });
+
+  it('keeps the turns and digits collected before the robot failed', async () => {
+    const end = await unreachable(
+      robotFlow(`${base}/dies`, trust),
+      /^robot unreachable: it answered HTTP 500$/,
+    );
+    expect(end.digits).toBe('1');
+    expect(end.detail).toMatchObject({ robot: { turns: 2, digits: '1' } });
   });
 
   it('an endpoint the trustlist does not approve is never called (checked before each request)', async () => {

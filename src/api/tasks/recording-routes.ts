@@ -4,10 +4,9 @@ import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../platform/errors.ts';
-import { recordingUrl } from '../../ivr/call-end.ts';
 import { insideDir } from '../../engine/recording-worker.ts';
 import { audit } from '../../store/audit.ts';
-import { getAttemptRecording, recordingOf } from '../../store/recordings.ts';
+import { getAttemptRecording } from '../../store/recordings.ts';
 import { getTask } from '../../store/tasks.ts';
 import { maySeePersonalData, requireTenant } from '../auth.ts';
 import { assertVisible } from './service.ts';
@@ -15,17 +14,6 @@ import type { AppDeps } from '../app.ts';
 
 /** Where recordings are served from when the app is given none (the configuration's default). */
 export const DEFAULT_RECORDINGS_DIR = './data/recordings';
-
-/** An attempt's `recording` as the API shows it: where to fetch it and how long it is. */
-export function recordingView(
-  tenantId: string,
-  taskId: string,
-  attemptId: number,
-  detail: unknown,
-): { url: string; durationSec: number } | null {
-  const r = recordingOf(detail);
-  return r ? { url: recordingUrl(tenantId, taskId, attemptId), durationSec: r.durationSec } : null;
-}
 
 /**
  * `GET …/attempts/{attemptId}/recording`: the call's WAV (stereo: customer left, Outbound right),
