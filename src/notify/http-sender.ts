@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { checkOutboundTarget, type Resolver } from './callback-target.ts';
-import { SIGNATURE_HEADER, sign } from './signing.ts';
+import { SIGNATURE_HEADER, sign, standardWebhookHeaders } from './signing.ts';
 
 export interface SendResult {
   ok: boolean;
@@ -63,6 +63,7 @@ export class CallbackSender {
           [SIGNATURE_HEADER]: sign(m.secret, m.body, m.at),
           'x-outbound-idempotency-key': m.idempotencyKey,
           'x-outbound-event': m.event,
+          ...standardWebhookHeaders(m.secret, m.idempotencyKey, m.body, m.at),
         },
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,

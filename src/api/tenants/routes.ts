@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { webhookSecret } from '../../notify/signing.ts';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -57,6 +58,12 @@ const view = (t: Tenant) => ({
   settings: redact(t.settings),
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
+});
+const SecretView = Type.Object({
+  secret: Type.String({ description: 'signs x-outbound-signature' }),
+  webhookSecret: Type.String({
+    description: 'the same secret as Standard Webhooks libraries take it (whsec_…)',
+  }),
 });
 const newSecret = () => randomBytes(32).toString('base64url');
 
@@ -223,14 +230,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         tags: ['tenants'],
         summary: 'The secret that signs this tenant’s callbacks',
         params: Params,
-        response: { 200: Type.Object({ secret: Type.String() }) },
+        response: { 200: SecretView },
       },
     },
     async (req) => {
       requireTenant(req, req.params.tenantId, 'admin');
       const secret = await getCallbackSecret(db, req.params.tenantId);
       if (!secret) throw notFound('tenant', req.params.tenantId);
-      return { secret };
+      return { secret, webhookSecret: webhookSecret(secret) };
     },
   );
 
@@ -241,7 +248,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         tags: ['tenants'],
         summary: 'Rotate the callback signing secret',
         params: Params,
-        response: { 200: Type.Object({ secret: Type.String() }) },
+        response: { 200: SecretView },
       },
     },
     async (req) => {
@@ -257,7 +264,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         action: 'tenant.rotate_secret',
         subject: req.params.tenantId,
       });
-      return { secret };
+      return { secret, webhookSecret: webhookSecret(secret) };
     },
   );
 };
