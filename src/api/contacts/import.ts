@@ -265,14 +265,33 @@ async function readXlsx(source: Readable, t: ImportTarget): Promise<ImportReport
       for await (const row of sheet) {
         const values = row.values as unknown[];
         const cells: string[] = [];
-        for (let c = 1; c < values.length; c++) cells.push(cellText(values[c]));
+        const formulas: number[] = [];
+        for (let c = 1; c < values.length; c++) {
+          const v = values[c];
+          // Spreadsheet programs pretty-print their XML: the reader keeps the whitespace between
+          // elements in a cell's text. No contact field means surrounding whitespace.
+          cells.push(cellText(v).trim());
+          if (v && typeof v === 'object' && ('formula' in v || 'sharedFormula' in v))
+            formulas.push(c - 1);
+        }
         if (!plan) {
           if (blankRow(cells)) continue;
           plan = startFile(cells, sink, t);
           headerRow = row.number;
           continue;
         }
-        addRow(sink, plan, row.number - headerRow, cells);
+        const rowNo = row.number - headerRow;
+        if (formulas.length && !blankRow(cells))
+          sink.warn({
+            row: rowNo,
+            sessionId: cells[plan.sessionId] ?? '',
+            number: null,
+            message:
+              `${formulas.map((i) => `'${plan!.names[i] || `column ${i + 1}`}'`).join(', ')} ` +
+              `${formulas.length > 1 ? 'hold formulas' : 'holds a formula'}: the value the ` +
+              'spreadsheet last calculated was imported',
+          });
+        addRow(sink, plan, rowNo, cells);
         if (sink.full) {
           storing = true;
           await sink.handOff();

@@ -276,7 +276,7 @@ export class ContactSink {
     });
   }
 
-  private warn(w: ImportWarning): void {
+  warn(w: ImportWarning): void {
     if (this.report.warnings.length < REPORT_CAP) this.report.warnings.push(w);
     else this.report.warningsTruncated = true;
   }
