@@ -10,10 +10,16 @@ import { openStore, type Store } from '../store/db.ts';
  * The embedded database belongs to one process at a time: a lock file refuses a second one
  * (two PGlite instances on one directory would each keep their own copy and lose writes).
  */
-export async function openRuntime(config: Config): Promise<{ store: Store; cipher: Cipher }> {
+export async function openRuntime(
+  config: Config,
+  onConnectionError?: (err: Error) => void,
+): Promise<{ store: Store; cipher: Cipher }> {
   const cipher = createCipher(secretKey(config));
   if (config.databaseUrl)
-    return { store: await openStore({ databaseUrl: config.databaseUrl }), cipher };
+    return {
+      store: await openStore({ databaseUrl: config.databaseUrl, onConnectionError }),
+      cipher,
+    };
   const release = lockDataDir(config.dataDir);
   try {
     const store = await openStore({ dataDir: path.join(config.dataDir, 'pglite') });

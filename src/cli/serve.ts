@@ -38,8 +38,8 @@ export const ROLES: readonly Role[] = ['all', 'api', 'engine', 'dialer', 'dispat
 
 /**
  * `outbound serve`: the API and/or the dialing engine on the configured database, on the real
- * clock, until SIGINT/SIGTERM. The engine places calls through the `sim` network (the SIP adapter
- * is a later addition).
+ * clock, until SIGINT/SIGTERM. The engine places calls through the `sim` network or, with
+ * OUTBOUND_TELEPHONY=sip, a SIP trunk.
  */
 export async function serve(
   config: Config,
@@ -50,7 +50,9 @@ export async function serve(
   const hasDialer = role === 'all' || role === 'engine' || role === 'dialer';
   const hasDispatcher = role === 'all' || role === 'engine' || role === 'dispatcher';
   const logger = createLogger({ level: config.logLevel });
-  const { store, cipher } = await openRuntime(config);
+  const { store, cipher } = await openRuntime(config, (err) =>
+    logger.warn({ err }, 'a database connection broke; the pool opens a new one'),
+  );
   const onError = (err: unknown) => logger.error({ err }, 'timer failed');
   // --speed runs the whole service on an accelerated clock (demonstrations, browser tests).
   const scheduler =

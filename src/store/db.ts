@@ -33,6 +33,12 @@ export interface StoreOptions {
   apiPoolSize?: number;
   /** Run migrations on open (default true). */
   migrate?: boolean;
+  /**
+   * An idle PostgreSQL connection that breaks (server restart, network, idle timeout) is dropped
+   * from the pool and replaced on next use; this hears about it. Without a listener, `pg` would
+   * crash the process on such an error.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 // int8 (counts, identities) and numeric come back as JS numbers on both drivers.
@@ -43,6 +49,11 @@ const toNumber = (v: string) => Number(v);
 export function newPGlite(dataDir?: string): PGlite {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   return new PGlite(dataDir, { parsers: { [INT8]: toNumber, [NUMERIC]: toNumber } });
+}
+
+function withErrorListener(pool: pg.Pool, onError: (err: Error) => void): pg.Pool {
+  pool.on('error', onError);
+  return pool;
 }
 
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
@@ -58,18 +69,22 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       await admin.query(`create schema if not exists ${schema}`);
       await admin.end();
     }
+    const onError = opts.onConnectionError ?? (() => {});
     const newPool = (max: number) =>
-      new pg.Pool({
-        connectionString: opts.databaseUrl,
-        max,
-        ...(schema ? { options: `-c search_path=${schema}` } : {}),
-        types: {
-          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-            oid === INT8 || oid === NUMERIC
-              ? toNumber
-              : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-        },
-      });
+      withErrorListener(
+        new pg.Pool({
+          connectionString: opts.databaseUrl,
+          max,
+          ...(schema ? { options: `-c search_path=${schema}` } : {}),
+          types: {
+            getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+              oid === INT8 || oid === NUMERIC
+                ? toNumber
+                : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+          },
+        }),
+        onError,
+      );
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: newPool(opts.poolSize ?? 10) }),
     });

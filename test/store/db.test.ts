@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { openStore } from '../../src/store/db.ts';
 import { testStore, dbKind, type TestStore } from '../helpers/db.ts';
 
 describe(`store on ${dbKind}`, () => {
@@ -38,5 +40,30 @@ describe(`store on ${dbKind}`, () => {
       .select((e) => e.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(r.n)).toBe(0);
+  });
+});
+
+describe.skipIf(dbKind !== 'postgres')('a PostgreSQL connection that breaks while idle', () => {
+  it('is reported and replaced; the process and the store go on', async () => {
+    const errors: Error[] = [];
+    const store = await openStore({
+      databaseUrl: process.env.DATABASE_URL!,
+      poolSize: 2,
+      onConnectionError: (e) => errors.push(e),
+    });
+    try {
+      const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db))
+        .rows[0]!.pid;
+      // Another session ends the idle connection (as a server restart or an idle timeout would).
+      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      await admin.end();
+      await expect.poll(() => errors.length, { timeout: 5000, interval: 20 }).toBeGreaterThan(0);
+      const r = await sql<{ one: number }>`select 1 as one`.execute(store.db);
+      expect(r.rows[0]!.one).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 });
