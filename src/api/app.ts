@@ -25,6 +25,7 @@ import { progressRoutes } from './tasks/progress-routes.ts';
 import { businessResultRoutes } from './tasks/business-result.ts';
 import { resultRoutes } from './tasks/results-routes.ts';
 import { exportRoutes } from './exports/routes.ts';
+import { replayRoutes } from './tasks/replay-routes.ts';
 import { recordingRoutes } from './tasks/recording-routes.ts';
 
 export interface AppDeps {
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(businessResultRoutes, deps);
       await api.register(resultRoutes, deps);
       await api.register(exportRoutes, deps);
+      await api.register(replayRoutes, deps);
       await api.register(recordingRoutes, deps);
     },
     { prefix: '/api/v1' },

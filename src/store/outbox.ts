@@ -222,3 +222,43 @@ export async function deliveryLog(
     nextAt: r.next_at,
   }));
 }
+
+/** Which given-up deliveries of a task to send again: by id, or by kind and time caused. */
+export interface ReplaySelection {
+  ids?: number[] | undefined;
+  kind?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/**
+ * Puts a task's given-up (`failed`) deliveries back in the queue, due `now`, with their tries
+ * counted from zero so the retry schedule starts over; each is signed afresh when it is sent.
+ * Delivered or pending messages are never touched. Returns the ids re-queued, in order.
+ */
+export async function requeueFailed(
+  db: Db,
+  tenantId: string,
+  taskId: string,
+  sel: ReplaySelection,
+  now: Date,
+  limit = 10_000,
+): Promise<number[]> {
+  let pick = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('task_id', '=', taskId)
+    .where('state', '=', 'failed');
+  if (sel.ids) pick = pick.where('id', 'in', sel.ids.length ? sel.ids : [-1]);
+  if (sel.kind) pick = pick.where('kind', '=', sel.kind);
+  if (sel.from) pick = pick.where('created_at', '>=', sel.from);
+  if (sel.to) pick = pick.where('created_at', '<', sel.to);
+  const rows = await db
+    .updateTable('outbox')
+    .set({ state: 'pending', tries: 0, next_at: now, last_error: null, last_status: null })
+    .where('id', 'in', pick.orderBy('id').limit(limit))
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id).sort((a, b) => a - b);
+}
