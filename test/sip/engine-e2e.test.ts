@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,7 @@ afterEach(async () => {
 describe.skipIf(!hasBaresip)(`the engine against baresip, end to end (${dbKind})`, () => {
   it('an IVR task with a questionnaire and recording: the digit, the answer, talkSec and a stereo recording with both sides audible, served by the API and named by the release callback', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outbound-e2e-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
     const recordingsDir = join(dir, 'recordings');
     const sched = new RealScheduler((e) => console.error(e));
 
