@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callbackChannel } from '../../src/engine/outbox-dispatcher.ts';
 import { CallbackSender } from '../../src/notify/http-sender.ts';
 import { verify } from '../../src/notify/signing.ts';
-import { testResolver } from '../helpers/app.ts';
+import { tenantWithKey, testResolver } from '../helpers/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
@@ -169,6 +169,70 @@ describe(`signed callbacks from the outbox (${dbKind})`, () => {
       ['release', 'failed', 3, 500],
     ]);
     expect(rx.got).toHaveLength(6);
+  });
+
+  it('replays given-up callbacks on request, once the receiver is back, and audits it', async () => {
+    rx = await receiver(Array(6).fill('fail')); // down for the first six tries, then back
+    sender = new CallbackSender({ resolve: testResolver, timeoutMs: 150 });
+    h = await engineHarness({
+      start: '2026-11-23T09:00:00+08:00',
+      settings: { callbackTrustlist: [rx.trust], callbackMaxTries: 3 },
+      callbacks: callbackChannel(sender),
+    });
+    const id = await h.startTask(task(rx.url), customers(1));
+    await h.runUntil('2026-11-23T12:00:00+08:00');
+    const url = `/api/v1/tenants/acme/tasks/${id}/deliveries`;
+    const log = async () =>
+      (await h.call(h.key, { method: 'GET', url })).body.items.map(
+        (d: { event: string; state: string }) => [d.event, d.state],
+      );
+    expect(await log()).toEqual([
+      ['connect', 'failed'],
+      ['release', 'failed'],
+    ]);
+    expect(rx.got).toHaveLength(6);
+
+    const viewer = await tenantWithKey(h, 'acme', {}, 'viewer');
+    const refused = await h.call(viewer, {
+      method: 'POST',
+      url: `${url}/replay`,
+      payload: { kind: 'callback' },
+    });
+    expect(refused.status).toBe(403);
+    const none = await h.call(h.key, { method: 'POST', url: `${url}/replay`, payload: {} });
+    expect(none.status).toBe(422);
+
+    const r = await h.call(h.key, {
+      method: 'POST',
+      url: `${url}/replay`,
+      payload: { kind: 'callback' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.requeued).toBe(2);
+    await h.runUntil('2026-11-23T12:05:00+08:00');
+    expect(await log()).toEqual([
+      ['connect', 'delivered'],
+      ['release', 'delivered'],
+    ]);
+    // Delivered again in order, signed afresh, with the same idempotency keys.
+    const again = rx.got.slice(6);
+    expect(again.map((g) => g.json.event)).toEqual(['connect', 'release']);
+    expect(again.map((g) => g.headers['x-outbound-idempotency-key'])).toEqual([
+      ...new Set(rx.got.slice(0, 6).map((g) => g.headers['x-outbound-idempotency-key'])),
+    ]);
+    // Nothing left to replay; the replay is in the audit log.
+    const twice = await h.call(h.key, {
+      method: 'POST',
+      url: `${url}/replay`,
+      payload: { ids: r.body.ids },
+    });
+    expect(twice.body.requeued).toBe(0);
+    const audited = await h.store.db
+      .selectFrom('audit_log')
+      .select(['action', 'subject'])
+      .where('action', '=', 'deliveries.replay')
+      .execute();
+    expect(audited).toHaveLength(2);
   });
 
   it("the release carries the recording's API path as filePath (null without one), which serves the WAV", async () => {
