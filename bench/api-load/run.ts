@@ -3,7 +3,7 @@
  * [--clients 20] [--interval-ms 1000]`.
  *
  * One `outbound serve` process (API and engine, as a small site runs it) dials a task of 50,000
- * customers in real time on a fast sim network (every call busy 9 times, 1 s apart, then answered;
+ * customers in real time on a fast sim network (every call busy 19 times, 1 s apart, then answered;
  * 50 ms to answer, 100 ms of talk), so the engine runs flat out and any time the API takes from
  * it shows as fewer attempts. Phases of `--seconds` each, alternating: no API load, 20 clients
  * polling `…/progress` (each once every `--interval-ms`, as a dashboard does; the console polls
@@ -49,7 +49,7 @@ const NETWORK = {
     {
       match: '.',
       sequence: [
-        ...Array<typeof BUSY>(9).fill(BUSY),
+        ...Array<typeof BUSY>(19).fill(BUSY),
         { result: 'success', ringSec: 0.05, talkSec: 0.1 },
       ],
     },
@@ -118,7 +118,7 @@ async function seed(store: Store, secretKey: string): Promise<{ taskId: string; 
     resultPolicy: {
       kind: 'global',
       byResult: true,
-      rules: [{ result: 'busy', retries: 9, intervalSec: 1 }],
+      rules: [{ result: 'busy', retries: 19, intervalSec: 1 }],
       nonRetryResults: [],
     },
   });

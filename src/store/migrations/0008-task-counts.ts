@@ -115,6 +115,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
            min(started_at), max(started_at)
     from attempts group by 1, 2, 4, 5;
 
+    -- Results and contacts filtered by a customer state, in id order: a rare state (dialing,
+    -- filtered, waiting) is found without reading the whole task.
+    create index contacts_state_list on contacts (tenant_id, task_id, state, id);
+
     -- Audit retention prunes by time.
     create index audit_log_at on audit_log (at);
   `.execute(db);
