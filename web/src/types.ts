@@ -70,6 +70,8 @@ export interface Attempt {
   digits: string | null;
   /** Where to fetch the call's WAV (with the key) and its length; null when not recorded. */
   recording?: { url: string; durationSec: number } | null;
+  /** Questionnaire answers, the IVR's and an agent's. */
+  answers?: { questionId: string; label: string; answer: string; answerLabel?: string }[];
 }
 
 export interface Contact {

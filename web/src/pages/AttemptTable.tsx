@@ -3,6 +3,7 @@ import { Alert, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { ApiError, messageOf, type Api, type Problem } from '../api.ts';
 import { fmtTime } from '../lib/format.ts';
 import type { Attempt, Role } from '../types.ts';
+import { ManualAnswers } from './ManualAnswers.tsx';
 
 /**
  * The calls to one customer, each with its recording when it has one. The console signs in with a
@@ -11,16 +12,27 @@ import type { Attempt, Role } from '../types.ts';
  * Viewers may not hear recordings (personal data): they see that a call was recorded, no button.
  */
 export function AttemptTable({
-  attempts,
+  attempts: given,
   api,
   zone,
   role,
+  path,
+  manualQuestionnaireId,
 }: {
   attempts: Attempt[];
   api: Api;
   zone: string | null;
   role: Role;
+  /** `/tenants/{t}/tasks/{id}`: where the task's attempts are. */
+  path: string;
+  /** The task's manual questionnaire, which an agent fills in for answered calls. */
+  manualQuestionnaireId: string | null;
 }) {
+  // Attempts whose answers an agent saved here, as the server returned them.
+  const [saved, setSaved] = useState<Record<number, Attempt>>({});
+  const attempts = given.map((a) => saved[a.id] ?? a);
+  const [filling, setFilling] = useState<Attempt | null>(null);
+  const mayFill = !!manualQuestionnaireId && role !== 'viewer';
   const [playing, setPlaying] = useState<{ attemptId: number; src: string } | null>(null);
   const [loading, setLoading] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -57,6 +69,7 @@ export function AttemptTable({
             <Table.Th>Ended</Table.Th>
             <Table.Th>Result</Table.Th>
             <Table.Th>Digits</Table.Th>
+            <Table.Th>Answers</Table.Th>
             <Table.Th>Recording</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -80,6 +93,20 @@ export function AttemptTable({
                   ) : null}
                 </Table.Td>
                 <Table.Td>{a.digits ?? ''}</Table.Td>
+                <Table.Td data-testid="attempt-answers">
+                  <Group gap="xs" wrap="nowrap">
+                    <Text span size="sm">
+                      {(a.answers ?? [])
+                        .map((x) => `${x.label}: ${x.answerLabel ?? x.answer}`)
+                        .join('; ')}
+                    </Text>
+                    {mayFill && a.answeredAt && a.state === 'ended' ? (
+                      <Button size="compact-xs" variant="light" onClick={() => setFilling(a)}>
+                        Questionnaire
+                      </Button>
+                    ) : null}
+                  </Group>
+                </Table.Td>
                 <Table.Td>
                   {rec ? (
                     <Group gap="xs" wrap="nowrap">
@@ -107,6 +134,19 @@ export function AttemptTable({
         </Table.Tbody>
       </Table>
       {error && <Alert color="red">{error}</Alert>}
+      {filling && manualQuestionnaireId && (
+        <ManualAnswers
+          api={api}
+          path={path}
+          questionnaireId={manualQuestionnaireId}
+          attempt={filling}
+          onClose={() => setFilling(null)}
+          onSaved={(a) => {
+            setSaved((s) => ({ ...s, [a.id]: a }));
+            setFilling(null);
+          }}
+        />
+      )}
       {playing && (
         <Stack gap={4}>
           <Text size="sm">

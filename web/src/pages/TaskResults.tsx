@@ -174,7 +174,19 @@ export function Results({ task }: { task: Task }) {
         size="xl"
       >
         {details && (
-          <AttemptTable attempts={details.attempts} api={api} zone={zone} role={me.role} />
+          <AttemptTable
+            attempts={details.attempts}
+            api={api}
+            zone={zone}
+            role={me.role}
+            path={path}
+            manualQuestionnaireId={
+              task.config.manualQuestionnaireId ??
+              (task.config.questionnaire?.mode === 'manual_and_ivr'
+                ? (task.config.questionnaire.questionnaireId ?? null)
+                : null)
+            }
+          />
         )}
       </Modal>
       <BusinessResultDialog
