@@ -153,8 +153,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /** GET /metrics: the process's Prometheus metrics (meant for the operator's network only). */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics | undefined): void {
   if (!metrics) return;
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    // OpenMetrics for scrapers that ask for it (Prometheus does, by default), else the text format.
+    const r = /application\/openmetrics-text/.test(String(req.headers.accept ?? ''))
+      ? metrics.openMetrics
+      : metrics.registry;
+    reply.type(r.contentType);
+    return r.metrics();
   });
 }

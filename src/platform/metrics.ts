@@ -1,4 +1,10 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Registry,
+  collectDefaultMetrics,
+  type OpenMetricsContentType,
+} from 'prom-client';
 import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
 import type { Clock } from './clock.ts';
@@ -9,7 +15,10 @@ import type { Clock } from './clock.ts';
  * counters of this process's own work are fed by the engine and the dispatcher.
  */
 export interface Metrics {
+  /** Prometheus text format. */
   registry: Registry;
+  /** The same metrics in OpenMetrics text format (served when a scraper asks for it). */
+  openMetrics: Registry<OpenMetricsContentType>;
   callsPlaced: Counter;
   sweeperRecoveries: Counter;
   /** Calls in progress of this (live) process that another engine's sweeper closed. */
@@ -22,6 +31,11 @@ export interface Metrics {
 export function createMetrics(db: Db, clock: Clock): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'outbound_process_' });
+  // prom-client also serves three gauges named `…_total`, which Prometheus reserves for counters
+  // (`promtool check metrics` refuses them). The same counts stay as `…_active_handles`,
+  // `…_active_requests` and `…_active_resources` (by type).
+  for (const name of ['handles', 'requests', 'resources'])
+    registry.removeSingleMetric(`outbound_process_nodejs_active_${name}_total`);
   const callsPlaced = new Counter({
     name: 'outbound_calls_placed_total',
     help: 'Calls this process placed',
@@ -110,5 +124,17 @@ export function createMetrics(db: Db, clock: Clock): Metrics {
       for (const r of rows) this.set({ state: r.state }, Number(r.n));
     },
   });
-  return { registry, callsPlaced, sweeperRecoveries, liveCallsSwept, deliveries, leasesHeld };
+  const openMetrics = new Registry<OpenMetricsContentType>();
+  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const { name } of registry.getMetricsAsArray())
+    openMetrics.registerMetric(registry.getSingleMetric(name)!);
+  return {
+    registry,
+    openMetrics,
+    callsPlaced,
+    sweeperRecoveries,
+    liveCallsSwept,
+    deliveries,
+    leasesHeld,
+  };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/platform/metrics.ts';
@@ -5,6 +6,10 @@ import { registerMetrics } from '../../src/api/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
+
+const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).error === undefined;
+if (!hasPromtool)
+  console.warn('promtool is missing (apt-get install -y prometheus): its metrics check is skipped');
 
 describe(`Prometheus metrics (${dbKind})`, () => {
   let h: EngineHarness;
@@ -38,4 +43,31 @@ describe(`Prometheus metrics (${dbKind})`, () => {
     expect(text).toContain('outbound_tasks{state="running"} 1');
     expect(text).toMatch(/outbound_outbox_lag_seconds \d/);
   });
+
+  it.skipIf(!hasPromtool)(
+    'passes `promtool check metrics`, and serves OpenMetrics to a scraper that asks for it',
+    async () => {
+      const metrics = createMetrics(h.store.db, h.sched);
+      const probe = Fastify();
+      registerMetrics(probe, metrics);
+      metrics.deliveries.inc({ kind: 'callback', outcome: 'delivered' });
+      const text = await probe.inject({ method: 'GET', url: '/metrics' });
+      expect(text.headers['content-type']).toContain('text/plain');
+      const check = spawnSync('promtool', ['check', 'metrics'], {
+        input: text.body,
+        encoding: 'utf8',
+      });
+      expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+      expect(text.body).toContain('outbound_process_nodejs_active_handles ');
+      const om = await probe.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { accept: 'application/openmetrics-text; version=1.0.0,text/plain;q=0.5' },
+      });
+      await probe.close();
+      expect(om.headers['content-type']).toContain('application/openmetrics-text');
+      expect(om.body.trimEnd().endsWith('# EOF')).toBe(true);
+      expect(om.body).toContain('outbound_deliveries_total{kind="callback",outcome="delivered"} 1');
+    },
+  );
 });
