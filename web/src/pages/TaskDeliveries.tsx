@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Badge, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { messageOf } from '../api.ts';
 import { useTenant } from '../session.tsx';
 import { usePoll } from '../lib/hooks.ts';
@@ -16,11 +16,23 @@ const STATE_COLORS: Record<Delivery['state'], string> = {
 /**
  * The delivery log of the task's callbacks and SMS: what was sent where, whether it arrived, how
  * many tries it took and the last error, and when a pending message is tried next. Refreshed while
- * shown, so an administrator can watch a receiver come back.
+ * shown, so an administrator can watch a receiver come back — and, once it is back, send what was
+ * given up again (one message, or every failed one of the chosen kind: `POST …/deliveries/replay`).
  */
 export function Deliveries({ taskId, zone }: { taskId: string; zone: string | null }) {
-  const { api, base } = useTenant();
+  const { api, base, me } = useTenant();
   const path = `${base}/tasks/${taskId}/deliveries`;
+  const mayReplay = me.role !== 'viewer';
+  const [notice, setNotice] = useState<string | null>(null);
+  const replay = async (body: Record<string, unknown>) => {
+    try {
+      const r = await api.post<{ requeued: number }>(`${path}/replay`, body);
+      setNotice(`${r.requeued} message(s) queued to be sent again`);
+      setError(null);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
   const [kind, setKind] = useState<string | null>(null);
   const [state, setState] = useState<string | null>(null);
   const pages = useKeyset<number>();
@@ -70,7 +82,24 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
           onChange={filter(setState)}
           data-testid="deliveries-state"
         />
+        {mayReplay && (
+          <Button
+            variant="light"
+            onClick={() =>
+              // Every failed message (of the chosen kind): all were caused after the epoch.
+              void replay(kind ? { kind } : { from: '1970-01-01T00:00:00.000Z' })
+            }
+            data-testid="deliveries-replay"
+          >
+            Send failed again
+          </Button>
+        )}
       </Group>
+      {notice && (
+        <Alert color="blue" withCloseButton onClose={() => setNotice(null)}>
+          {notice}
+        </Alert>
+      )}
       <Text size="sm" c="dimmed">
         A pending message is tried again with growing delays until it is delivered or its tries run
         out (failed). Receivers get each message at least once, with the same idempotency key.
@@ -105,7 +134,19 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
                 </Tooltip>
               </Table.Td>
               <Table.Td>
-                <Badge color={STATE_COLORS[d.state]}>{d.state}</Badge>
+                <Group gap={4} wrap="nowrap">
+                  <Badge color={STATE_COLORS[d.state]}>{d.state}</Badge>
+                  {mayReplay && d.state === 'failed' && (
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      onClick={() => void replay({ ids: [d.id] })}
+                      data-testid="delivery-replay"
+                    >
+                      Send again
+                    </Button>
+                  )}
+                </Group>
               </Table.Td>
               <Table.Td>{d.tries}</Table.Td>
               <Table.Td>
