@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext } from 'playwright-core';
 import { callbackChannel } from '../../src/engine/outbox-dispatcher.ts';
 import { CallbackSender } from '../../src/notify/http-sender.ts';
 import { testResolver } from '../helpers/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launch } from './helpers/browser.ts';
+import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
+import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
 
 /**
  * The delivery log in real Chromium (issue #11): the task's receiver was down until the engine
@@ -21,10 +21,8 @@ if (!hasChromium) console.warn(`delivery replay e2e skipped: ${CHROMIUM} is miss
 
 describe.skipIf(skip)('the console sends given-up callbacks again (Chromium)', () => {
   let h: EngineHarness;
-  let url: string;
   let taskId: string;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
+  let ui: HarnessConsole;
   let up = false;
   const got: string[] = [];
   const rx: Server = createServer((req, res) => {
@@ -67,29 +65,18 @@ describe.skipIf(skip)('the console sends given-up callbacks again (Chromium)', (
       customers(2),
     );
     await h.runUntil('2026-11-23T09:05:00+08:00');
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    const b = await launch();
-    context = b.context;
-    closeBrowser = b.close;
-    context.setDefaultTimeout(15_000);
+    ui = await harnessConsole(h);
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
+    await ui?.close();
     await h?.stop();
     await sender.close();
     await new Promise<void>((r) => rx.close(() => r()));
   });
 
   it('sends one failed callback again, then all the others', async () => {
-    const p = await context.newPage();
-    await p.goto(url);
-    await p.getByTestId('api-key').fill(h.key);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByTestId('current-tenant').waitFor();
-    await p.goto(`${url}/tasks/${taskId}`);
-    await p.getByTestId('tab-deliveries').click();
+    const p = await ui.openTask(h.key, taskId, 'deliveries');
     const failed = p.getByTestId('delivery-failed');
     await expect.poll(() => failed.count(), { interval: 50, timeout: 10_000 }).toBe(2); // two busy releases
 

@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launch } from './helpers/browser.ts';
+import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
+import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
 
 /**
  * An agent fills in the rest of a task's questionnaire in the console (issue #10, mode
@@ -15,10 +15,8 @@ if (!hasChromium) console.warn(`manual questionnaire e2e skipped: ${CHROMIUM} is
 
 describe.skipIf(skip)('an agent fills in the questionnaire in the console (Chromium)', () => {
   let h: EngineHarness;
-  let url: string;
   let taskId: string;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
+  let ui: HarnessConsole;
 
   beforeAll(async () => {
     await ensureWebBuilt();
@@ -76,27 +74,16 @@ describe.skipIf(skip)('an agent fills in the questionnaire in the console (Chrom
       customers(1),
     );
     await h.runUntil('2026-11-23T09:10:00+08:00');
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    const b = await launch();
-    context = b.context;
-    closeBrowser = b.close;
-    context.setDefaultTimeout(15_000);
+    ui = await harnessConsole(h);
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
+    await ui?.close();
     await h?.stop();
   });
 
   async function callsOf(key: string): Promise<Page> {
-    const p = await context.newPage();
-    await p.goto(url);
-    await p.getByTestId('api-key').fill(key);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByTestId('current-tenant').waitFor();
-    await p.goto(`${url}/tasks/${taskId}`);
-    await p.getByTestId('tab-results').click();
+    const p = await ui.openTask(key, taskId, 'results');
     await p.getByTestId('result-c0001').getByTestId('result-details').click();
     await p.getByTestId('attempts-table').waitFor();
     return p;

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { listAudit } from '../../src/store/audit.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { recordAnsweredCalls } from '../helpers/recorded-sim.ts';
 import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launch } from './helpers/browser.ts';
+import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
+import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
 
 /**
  * The console's attempt view plays a call's recording in real Chromium: the WAV is fetched with
@@ -22,10 +22,8 @@ if (!hasChromium) console.warn(`recording player e2e skipped: ${CHROMIUM} is mis
 describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
   let h: EngineHarness;
   let dir: string;
-  let url: string;
   let taskId: string;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
+  let ui: HarnessConsole;
 
   beforeAll(async () => {
     await ensureWebBuilt();
@@ -54,28 +52,17 @@ describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
       customers(2),
     );
     await h.runUntil('2026-11-23T10:00:00+08:00');
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    const b = await launch();
-    context = b.context;
-    closeBrowser = b.close;
-    context.setDefaultTimeout(15_000);
+    ui = await harnessConsole(h);
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
+    await ui?.close();
     await h?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function callsOf(key: string, sessionId: string): Promise<Page> {
-    const p = await context.newPage();
-    await p.goto(url);
-    await p.getByTestId('api-key').fill(key);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByTestId('current-tenant').waitFor();
-    await p.goto(`${url}/tasks/${taskId}`);
-    await p.getByTestId('tab-results').click();
+    const p = await ui.openTask(key, taskId, 'results');
     await p.getByTestId(`result-${sessionId}`).getByTestId('result-details').click();
     await p.getByTestId('attempts-table').waitFor();
     return p;
