@@ -104,7 +104,7 @@ export async function serve(
   let telephony: Telephony | undefined;
   let dispatcher: OutboxDispatcher | undefined;
   const sender = new CallbackSender({ resolve: systemResolver });
-  const sms = smsChannel({ resolve: systemResolver });
+  const sms = smsChannel({ resolve: systemResolver, cipher });
   const engineId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ engine: engineId });
   if (hasDispatcher) {

@@ -1,3 +1,5 @@
+import type { Cipher } from '../platform/cipher.ts';
+import { openProviderSecrets } from './provider-secrets.ts';
 import { request } from 'undici';
 import * as smpp from 'smpp';
 import type { SmsProviders, TenantSettings } from '../domain/tenant.ts';
@@ -15,6 +17,8 @@ import type { SendResult } from './http-sender.ts';
 export function smsChannel(opts: {
   resolve: Resolver;
   timeoutMs?: number;
+  /** Opens the provider credentials stored encrypted (./provider-secrets.ts). */
+  cipher?: Cipher;
 }): Channel & { close(): Promise<void> } {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const gateways = new Map<string, Promise<smpp.Session>>();
@@ -114,7 +118,9 @@ export function smsChannel(opts: {
 
   return {
     async send(m, ctx: { trustlist: readonly string[]; settings?: TenantSettings }) {
-      const providers = ctx.settings?.smsProviders;
+      const settings =
+        ctx.settings && opts.cipher ? openProviderSecrets(ctx.settings, opts.cipher) : ctx.settings;
+      const providers = settings?.smsProviders;
       const kind = m.payload.provider === 'gateway' ? 'gateway' : 'cloud';
       if (kind === 'cloud' && providers?.cloud) return cloud(providers.cloud, m, ctx.trustlist);
       if (kind === 'gateway' && providers?.gateway) return gateway(providers.gateway, m);

@@ -56,6 +56,12 @@ const network = {
 
 describe(`SMS for customers never reached (${dbKind})`, () => {
   let h: EngineHarness;
+  // The channel is made before the harness; it opens credentials with the harness's key.
+  const harnessCipher = () => ({
+    encrypt: (v: string) => h.cipher.encrypt(v),
+    decrypt: (v: string) => h.cipher.decrypt(v),
+    isEncrypted: (v: string) => h.cipher.isEncrypted(v),
+  });
   let close: () => Promise<void>;
   afterEach(async () => {
     await h.stop();
@@ -76,7 +82,7 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000 });
+    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000, cipher: harnessCipher() });
     close = async () => {
       await channel.close();
       await new Promise<void>((r) => server.close(() => r()));
@@ -123,6 +129,30 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
     ]);
     const tenant = await h.call(h.key, { method: 'GET', url: '/api/v1/tenants/acme' });
     expect(tenant.body.settings.smsProviders.cloud.apiKey).toBe('***');
+    // Stored encrypted at rest; sent in clear to the provider only.
+    const row = await h.store.db
+      .selectFrom('tenants')
+      .select('settings')
+      .where('id', '=', 'acme')
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(row.settings)).not.toContain('k-123');
+    expect(got.map((g) => g.auth)).toContain('Bearer k-123');
+    // Saving other settings (the key sent back as ***) keeps the key working.
+    const patched = await h.call(h.adminKey, {
+      method: 'PATCH',
+      url: '/api/v1/tenants/acme',
+      payload: {
+        settings: { smsProviders: { ...tenant.body.settings.smsProviders }, timeZone: '+08:00' },
+      },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const again = await h.store.db
+      .selectFrom('tenants')
+      .select('settings')
+      .where('id', '=', 'acme')
+      .executeTakeFirstOrThrow();
+    const stored = (again.settings as { smsProviders: { cloud: { apiKey: string } } }).smsProviders;
+    expect(h.cipher.decrypt(stored.cloud.apiKey)).toBe('k-123');
   });
 
   it('submits through an SMPP gateway', async () => {
@@ -147,7 +177,7 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = server.address()!.port;
-    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000 });
+    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000, cipher: harnessCipher() });
     close = async () => {
       await channel.close();
       await new Promise<void>((r) => server.close(() => r()));

@@ -4,7 +4,7 @@ import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import type { Resolver } from '../../src/notify/callback-target.ts';
 import { createApiKey } from '../../src/api/auth.ts';
 import { VirtualClock, type Clock } from '../../src/platform/clock.ts';
-import { createCipher } from '../../src/platform/cipher.ts';
+import { createCipher, type Cipher } from '../../src/platform/cipher.ts';
 import { testStore, type TestStore } from './db.ts';
 
 /** DNS for tests: example names resolve to public documentation addresses, no network needed. */
@@ -23,6 +23,8 @@ export interface TestApp {
   app: FastifyInstance;
   store: TestStore;
   clock: VirtualClock;
+  /** The service's secret-key cipher (encrypted attributes, provider credentials). */
+  cipher: Cipher;
   /** The clock the app runs on (the virtual clock unless one was given). */
   appClock: Clock;
   adminKey: string;
@@ -61,6 +63,7 @@ export async function testApp(
     store,
     clock,
     appClock: appClock ?? clock,
+    cipher,
     adminKey,
     async call(key, opts) {
       const res = await app.inject({

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { webhookSecret } from '../../notify/signing.ts';
+import { openProviderSecrets, sealProviderSecrets } from '../../notify/provider-secrets.ts';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -104,7 +105,7 @@ export function mergeSettings(
 }
 
 export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
-  const { db, clock } = deps;
+  const { db, clock, cipher } = deps;
 
   app.post(
     '/tenants',
@@ -122,7 +123,10 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
     },
     async (req, reply) => {
       const p = requireSystemAdmin(req);
-      const settings = mergeSettings(defaultTenantSettings(), req.body.settings ?? {});
+      const settings = sealProviderSecrets(
+        mergeSettings(defaultTenantSettings(), req.body.settings ?? {}),
+        cipher,
+      );
       const now = clock.now();
       const t = await insertTenant(db, {
         id: req.body.id,
@@ -204,7 +208,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
           });
         }
       }
-      const settings = mergeSettings(t.settings, patch);
+      // Validated in clear, stored with the provider credentials encrypted.
+      const settings = sealProviderSecrets(
+        mergeSettings(openProviderSecrets(t.settings, cipher), patch),
+        cipher,
+      );
       const now = clock.now();
       const updated = await updateTenant(db, t.id, {
         ...(req.body.name ? { name: req.body.name } : {}),
