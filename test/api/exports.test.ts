@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,8 @@ const config = fullTaskConfig({
   callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
   businessResultPolicy: [],
 });
+
+const hasSsconvert = spawnSync('ssconvert', ['--version'], { stdio: 'ignore' }).error === undefined;
 
 describe(`result exports (${dbKind})`, () => {
   let h: EngineHarness;
@@ -204,6 +207,31 @@ describe(`result exports (${dbKind})`, () => {
       expect(rows[0]!.numbers).toBe('+8613800010001');
     }
   });
+
+  it.skipIf(!hasSsconvert)(
+    'an XLSX export opened in a spreadsheet program keeps numbers and codes as written (Gnumeric)',
+    async () => {
+      const e = await exportWith(h.key, { format: 'xlsx' });
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-ss-export-'));
+      try {
+        fs.writeFileSync(path.join(tmp, 'export.xlsx'), (await download(h.key, e)).rawPayload);
+        // The spreadsheet reads the workbook and saves what it shows, as text.
+        const conv = spawnSync(
+          'ssconvert',
+          [path.join(tmp, 'export.xlsx'), path.join(tmp, 'shown.csv')],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+        expect(conv.status, conv.stderr).toBe(0);
+        const rows = csvRows(fs.readFileSync(path.join(tmp, 'shown.csv')));
+        expect(rows[0]!.numbers).toBe('+8613800010001');
+        const answered = rows.find((r) => r.finalResult === 'success')!;
+        expect(answered.finalCode).toBe('00000');
+        expect(rows[3]!.customField).toBe("'@SUM(1+1)");
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('masks numbers and hides encrypted attributes for a viewer; a viewer cannot download an unmasked export', async () => {
     const masked = await exportWith(viewerKey, { format: 'csv' });
