@@ -1,3 +1,4 @@
+import { maskNumber } from '../../domain/contact.ts';
 import { Type, type TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -30,7 +31,7 @@ import {
 import { listTaskConfigs } from '../../store/tasks.ts';
 import { getTenant } from '../../store/tenants.ts';
 import { audit } from '../../store/audit.ts';
-import { ouVisible, requireTenant, type Principal } from '../auth.ts';
+import { maySeePersonalData, ouVisible, requireTenant, type Principal } from '../auth.ts';
 import { publishErrors, resourceErrors } from './rules.ts';
 import { systemResolver } from '../../notify/callback-target.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
@@ -121,10 +122,19 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       return p;
     }
 
-    async function present(tenantId: string, row: ResourceRow): Promise<Record<string, unknown>> {
-      if (kind === 'blocklists')
-        return { ...row.doc, entries: await listBlocklistEntries(db, tenantId, row.id) };
-      return row.doc;
+    /** A resource as the API shows it: blocklisted numbers masked for roles without personal data. */
+    async function present(
+      tenantId: string,
+      row: ResourceRow,
+      p: Principal,
+    ): Promise<Record<string, unknown>> {
+      if (kind !== 'blocklists') return row.doc;
+      const entries = await listBlocklistEntries(db, tenantId, row.id);
+      const show = maySeePersonalData(p);
+      return {
+        ...row.doc,
+        entries: show ? entries : entries.map((e) => ({ ...e, number: maskNumber(e.number) })),
+      };
     }
 
     app.get(
@@ -138,7 +148,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           limit,
           ...(p.role === 'ou_operator' ? { ouIds: [p.ouId, null] } : {}),
         });
-        const items = await Promise.all(rows.map((r) => present(req.params.tenantId, r)));
+        const items = await Promise.all(rows.map((r) => present(req.params.tenantId, r, p)));
         return { items, next: rows.length === limit ? rows.at(-1)!.id : null };
       },
     );
@@ -151,7 +161,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         const row = await getResource(db, req.params.tenantId, kind, req.params.id);
         if (!row || (p.role === 'ou_operator' && !ouVisible(p, row.ouId) && row.ouId !== null))
           throw notFound(label, req.params.id);
-        return present(req.params.tenantId, row);
+        return present(req.params.tenantId, row, p);
       },
     );
 
