@@ -10,6 +10,8 @@ import { launch } from './browser.ts';
  */
 export interface HarnessConsole {
   context: BrowserContext;
+  /** Signs in with `key` and goes to a console path (e.g. `/tasks/{id}/contacts`). */
+  open(key: string, path: string): Promise<Page>;
   openTask(key: string, taskId: string, tab: string): Promise<Page>;
   close(): Promise<void>;
 }
@@ -19,16 +21,21 @@ export async function harnessConsole(h: EngineHarness): Promise<HarnessConsole> 
   const url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
   const { context, close } = await launch();
   context.setDefaultTimeout(15_000);
+  const open = async (key: string, path: string) => {
+    const p = await context.newPage();
+    await p.goto(url);
+    await p.getByTestId('api-key').fill(key);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('current-tenant').waitFor();
+    await p.goto(`${url}${path}`);
+    return p;
+  };
   return {
     context,
     close,
+    open,
     async openTask(key, taskId, tab) {
-      const p = await context.newPage();
-      await p.goto(url);
-      await p.getByTestId('api-key').fill(key);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.getByTestId('current-tenant').waitFor();
-      await p.goto(`${url}/tasks/${taskId}`);
+      const p = await open(key, `/tasks/${taskId}`);
       await p.getByTestId(`tab-${tab}`).click();
       return p;
     },

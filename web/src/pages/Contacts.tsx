@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import {
   Alert,
   Badge,
@@ -24,6 +24,16 @@ import type { Contact, Explanation, ImportReport, Task } from '../types.ts';
 import { PageButtons, useKeyset } from '../lib/paging.tsx';
 
 const STATES = ['ready', 'waiting', 'dialing', 'filtered', 'finished'];
+
+/** Character sets a CSV file may be in (the API's `charset`); spreadsheets' Unicode text has a BOM. */
+const CHARSETS = [
+  { value: 'utf-8', label: 'CSV in UTF-8' },
+  { value: 'gb18030', label: 'CSV in GB18030 / GBK' },
+  { value: 'big5', label: 'CSV in Big5' },
+  { value: 'shift_jis', label: 'CSV in Shift_JIS' },
+  { value: 'iso-8859-1', label: 'CSV in Latin-1' },
+  { value: 'windows-1252', label: 'CSV in Windows-1252' },
+];
 
 /**
  * A task's contact list (the seed's step 9): upload a CSV or XLSX file (streamed; bad rows are
@@ -58,6 +68,9 @@ export function Contacts({ taskId }: { taskId: string }) {
     [taskId, sessionId, number, state, cursor],
   );
 
+  const [charset, setCharset] = useState('utf-8');
+  // Cleared after each upload, so the same file can be sent again (e.g. in another charset).
+  const resetFile = useRef<() => void>(null);
   const upload = async (file: File | null) => {
     if (!file) return;
     setError(null);
@@ -65,7 +78,8 @@ export function Contacts({ taskId }: { taskId: string }) {
     setProgress(0);
     try {
       const r = await api.upload<ImportReport>(
-        `${base}/tasks/${taskId}/contacts/import`,
+        // XLSX is always Unicode; a CSV file is read in the chosen character set (a BOM wins).
+        `${base}/tasks/${taskId}/contacts/import${/\.xlsx$/i.test(file.name) ? '' : `?charset=${charset}`}`,
         file,
         setProgress,
       );
@@ -76,6 +90,7 @@ export function Contacts({ taskId }: { taskId: string }) {
       setError(messageOf(e));
     } finally {
       setProgress(null);
+      resetFile.current?.();
     }
   };
 
@@ -116,7 +131,20 @@ export function Contacts({ taskId }: { taskId: string }) {
         </Group>
       </Group>
       <Group>
-        <FileButton onChange={(f) => void upload(f)} accept=".csv,.xlsx,text/csv">
+        <Select
+          aria-label="CSV character set"
+          data={CHARSETS}
+          value={charset}
+          onChange={(v) => setCharset(v ?? 'utf-8')}
+          allowDeselect={false}
+          w={220}
+          data-testid="upload-charset"
+        />
+        <FileButton
+          resetRef={resetFile}
+          onChange={(f) => void upload(f)}
+          accept=".csv,.xlsx,text/csv"
+        >
           {(props) => (
             <Button
               {...props}
