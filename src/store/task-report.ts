@@ -114,59 +114,6 @@ export async function customerProgress(
   return { finished, total };
 }
 
-export interface AttemptRow {
-  id: number;
-  taskId: string;
-  sessionId: string;
-  number: string;
-  attemptNo: number;
-  startedAt: Date;
-  answeredAt: Date | null;
-  endedAt: Date | null;
-  result: string | null;
-  code: string | null;
-}
-
-/** A tenant's attempts in the order they were placed, a keyset page after `afterId`. */
-export async function attemptsPage(
-  db: Db,
-  tenantId: string,
-  afterId: number,
-  limit: number,
-): Promise<AttemptRow[]> {
-  const rows = await db
-    .selectFrom('attempts')
-    .select([
-      'id',
-      'task_id',
-      'session_id',
-      'number',
-      'attempt_no',
-      'started_at',
-      'answered_at',
-      'ended_at',
-      'result',
-      'code',
-    ])
-    .where('tenant_id', '=', tenantId)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    taskId: r.task_id,
-    sessionId: r.session_id,
-    number: r.number,
-    attemptNo: r.attempt_no,
-    startedAt: r.started_at,
-    answeredAt: r.answered_at,
-    endedAt: r.ended_at,
-    result: r.result,
-    code: r.code,
-  }));
-}
-
 /** Attempts of a task so far (progress displays), from the counters. */
 export async function attemptCount(db: Db, taskId: string): Promise<number> {
   const task = await db
