@@ -36,6 +36,7 @@ import { systemResolver } from '../../notify/callback-target.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
 import { isEmptyFlow, type FlowDocument } from '../../ivr/flow.ts';
 import type { AppDeps } from '../app.ts';
+import { NoContent } from '../openapi.ts';
 
 /** URL segment of each kind: callerNumbers → caller-numbers. */
 export const segmentOf = (kind: ResourceKind) =>
@@ -86,6 +87,14 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     const Params = Type.Object({ tenantId: Type.String() });
     const ItemParams = Type.Object({ tenantId: Type.String(), id: Type.String() });
     const tags = [`resources: ${segmentOf(kind)}`];
+    // Responses are the kind's own (closed) schema, so the document and the serialiser agree.
+    const One = schema;
+    const List = Type.Object({
+      items: Type.Array(schema),
+      next: Type.Union([Type.String(), Type.Null()], {
+        description: 'pass as `after` for the next page; null on the last page',
+      }),
+    });
 
     const idOf = (doc: Record<string, unknown>) => String(doc[idField]);
 
@@ -129,7 +138,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.get(
       base,
-      { schema: { tags, summary: `List ${label}s`, params: Params, querystring: Page } },
+      {
+        schema: {
+          tags,
+          summary: `List ${label}s`,
+          params: Params,
+          querystring: Page,
+          response: { 200: List },
+        },
+      },
       async (req) => {
         const p = requireTenant(req, req.params.tenantId, 'read');
         const limit = req.query.limit ?? 100;
@@ -145,7 +162,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.get(
       `${base}/:id`,
-      { schema: { tags, summary: `Get a ${label}`, params: ItemParams } },
+      { schema: { tags, summary: `Get a ${label}`, params: ItemParams, response: { 200: One } } },
       async (req) => {
         const p = requireTenant(req, req.params.tenantId, 'read');
         const row = await getResource(db, req.params.tenantId, kind, req.params.id);
@@ -157,7 +174,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.post(
       base,
-      { schema: { tags, summary: `Create a ${label}`, params: Params, body: schema } },
+      {
+        schema: {
+          tags,
+          summary: `Create a ${label}`,
+          params: Params,
+          body: schema,
+          response: { 201: One },
+        },
+      },
       async (req, reply) => {
         const { tenantId } = req.params;
         const p = await mayWrite(req, tenantId);
@@ -190,7 +215,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.put(
       `${base}/:id`,
-      { schema: { tags, summary: `Replace a ${label}`, params: ItemParams, body: schema } },
+      {
+        schema: {
+          tags,
+          summary: `Replace a ${label}`,
+          params: ItemParams,
+          body: schema,
+          response: { 200: One },
+        },
+      },
       async (req) => {
         const { tenantId, id } = req.params;
         const p = await mayWrite(req, tenantId);
@@ -226,7 +259,14 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.delete(
       `${base}/:id`,
-      { schema: { tags, summary: `Delete a ${label} that no task uses`, params: ItemParams } },
+      {
+        schema: {
+          tags,
+          summary: `Delete a ${label} that no task uses`,
+          params: ItemParams,
+          response: { 204: NoContent },
+        },
+      },
       async (req, reply) => {
         const { tenantId, id } = req.params;
         const p = await mayWrite(req, tenantId);
@@ -260,7 +300,14 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         const verb = status === 'published' ? 'publish' : 'unpublish';
         app.post(
           `${base}/:id/${verb}`,
-          { schema: { tags, summary: `${verb} a ${label}`, params: ItemParams } },
+          {
+            schema: {
+              tags,
+              summary: `${verb} a ${label}`,
+              params: ItemParams,
+              response: { 200: One },
+            },
+          },
           async (req) => {
             const { tenantId, id } = req.params;
             const p = requireTenant(req, tenantId, 'admin');
@@ -295,6 +342,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
             body: Type.Object({
               entries: Type.Array(BlocklistEntry, { minItems: 1, maxItems: 100000 }),
             }),
+            response: { 200: Type.Object({ entries: Type.Array(BlocklistEntry) }) },
           },
         },
         async (req) => {
@@ -334,6 +382,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
               id: Type.String(),
               number: Type.String(),
             }),
+            response: { 204: NoContent },
           },
         },
         async (req, reply) => {
