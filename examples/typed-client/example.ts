@@ -27,7 +27,11 @@ const report = await call(
     params: { tenantId, taskId: task.id },
     body: {
       contacts: [
-        { sessionId: 'C-1001', numbers: [{ number: '+8613800000001', type: 'mobile' }] },
+        {
+          sessionId: 'C-1001',
+          numbers: [{ number: '+8613800000001', type: 'mobile' }],
+          attributes: { vip: 2 }, // values by attribute code, as the tenant defines them
+        },
         { sessionId: 'C-1002', priority: 1, numbers: [{ number: '+8613800000002' }] },
       ],
     },
@@ -36,6 +40,8 @@ const report = await call(
 console.log(
   `imported: ${report.inserted} new, ${report.updated} updated, ${report.rejected} rejected`,
 );
+for (const e of report.errors)
+  console.log(`  row ${e.row} (${e.sessionId ?? '-'}) ${e.path}: ${e.message}`);
 
 const results = await call(
   'get',

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -195,5 +197,20 @@ describe(`the OpenAPI document (${dbKind})`, () => {
     }
     expect(failures).toEqual([]);
     expect(checked.length).toBeGreaterThan(30);
+  }, 60_000);
+
+  it('serves the typed client example of examples/typed-client', async () => {
+    // The example as a user runs it (tsx, its own process) against this server over HTTP.
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'examples/typed-client/example.ts', h.tenant],
+      { env: { ...process.env, OUTBOUND_URL: address, OUTBOUND_KEY: h.key }, timeout: 30_000 },
+    );
+    expect(stdout).toContain(`${taskId}  completed  OpenAPI check`);
+    // One row lacks the tenant's mandatory attribute: the typed report names it.
+    expect(stdout).toContain('imported: 1 new, 0 updated, 1 rejected');
+    expect(stdout).toMatch(/row 2 \(C-1002\) \S*vip\S*: /);
+    expect(stdout).toMatch(/c0001: busy after 3 attempt\(s\)/);
   }, 60_000);
 });
