@@ -42,6 +42,7 @@ import { NoContent } from '../openapi.ts';
 export const segmentOf = (kind: ResourceKind) =>
   kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+const Next = Type.Union([Type.String(), Type.Null()], { description: 'pass as `after`' });
 const Page = Type.Object({
   after: Type.Optional(Type.String({ description: 'id of the last item of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -89,12 +90,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     const tags = [`resources: ${segmentOf(kind)}`];
     // Responses are the kind's own (closed) schema, so the document and the serialiser agree.
     const One = schema;
-    const List = Type.Object({
-      items: Type.Array(schema),
-      next: Type.Union([Type.String(), Type.Null()], {
-        description: 'pass as `after` for the next page; null on the last page',
-      }),
-    });
+    const List = Type.Object({ items: Type.Array(schema), next: Next });
 
     const idOf = (doc: Record<string, unknown>) => String(doc[idField]);
 
