@@ -13,6 +13,7 @@ import type { FlowDocument } from '../ivr/flow.ts';
 import { KEY_HEADER, authenticate } from './auth.ts';
 import { AppError } from '../platform/errors.ts';
 import { registerErrorHandler } from './problem.ts';
+import { describeOperation } from './openapi.ts';
 import { clientErrorHandler, registerRequestGuards } from './request-guards.ts';
 import { registerSecurity, type AuthFailureLimits } from './security.ts';
 import { tenantRoutes } from './tenants/routes.ts';
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Outbound API',
         version: '1',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Outbound call tasks: tenants, resources, tasks, contacts. Errors are application/problem+json.',
       },
@@ -88,8 +90,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           apiKey: { type: 'http', scheme: 'bearer', description: 'obk_… API key' },
         },
       },
+      // Relative: the API is served wherever this server is reached.
+      servers: [{ url: '/', description: 'this Outbound server' }],
       security: [{ apiKey: [] }],
     },
+    transform: describeOperation,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -11,6 +11,7 @@ import { listResources } from '../../store/resources.ts';
 import { getTask, type Task } from '../../store/tasks.ts';
 import { getTenant } from '../../store/tenants.ts';
 import type { AppDeps } from '../app.ts';
+import { NoContent } from '../openapi.ts';
 import { maySeePersonalData, requireOu, requireTenant, type Principal } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { assertVisible } from '../tasks/service.ts';
@@ -290,6 +291,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         tags,
         summary: 'Delete a contact of a task that is not running',
         params: ContactParams,
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {

@@ -265,6 +265,16 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
         tags,
         summary: 'Download a finished export (the file holds personal data unless masked)',
         params: ExportParams,
+        // Documents the file; a stream is sent as is (no serialisation).
+        response: {
+          200: {
+            description: 'The export file, CSV or XLSX as requested',
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              [CONTENT_TYPES.xlsx]: { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+        },
       },
     },
     async (req, reply) => {

@@ -7,6 +7,7 @@ import { getResource } from '../../store/resources.ts';
 import { audit } from '../../store/audit.ts';
 import { createApiKey, requireSystemAdmin, requireTenant } from '../auth.ts';
 import type { AppDeps } from '../app.ts';
+import { NoContent } from '../openapi.ts';
 
 const KeyView = Type.Object({
   id: Type.String(),
@@ -39,6 +40,8 @@ export const keyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, c
       schema: {
         tags: ['keys'],
         summary: 'Create another system administrator key',
+        // Not derived: `postKeys` names the tenant's key route (tenant routes drop their prefix).
+        operationId: 'postSystemKeys',
         body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
         response: { 201: Created },
       },
@@ -124,6 +127,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, c
     {
       schema: {
         tags: ['keys'],
+        summary: 'List the active keys of a tenant',
         params: Type.Object({ tenantId: Type.String() }),
         response: { 200: Type.Object({ items: Type.Array(KeyView) }) },
       },
@@ -143,6 +147,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, c
         tags: ['keys'],
         summary: 'Revoke a key',
         params: Type.Object({ tenantId: Type.String(), keyId: Type.String() }),
+        response: { 204: NoContent },
       },
     },
     async (req, reply) => {

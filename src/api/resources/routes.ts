@@ -37,11 +37,13 @@ import { systemResolver } from '../../notify/callback-target.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
 import { isEmptyFlow, type FlowDocument } from '../../ivr/flow.ts';
 import type { AppDeps } from '../app.ts';
+import { NoContent } from '../openapi.ts';
 
 /** URL segment of each kind: callerNumbers → caller-numbers. */
 export const segmentOf = (kind: ResourceKind) =>
   kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+const Next = Type.Union([Type.String(), Type.Null()], { description: 'pass as `after`' });
 const Page = Type.Object({
   after: Type.Optional(Type.String({ description: 'id of the last item of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -87,6 +89,9 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     const Params = Type.Object({ tenantId: Type.String() });
     const ItemParams = Type.Object({ tenantId: Type.String(), id: Type.String() });
     const tags = [`resources: ${segmentOf(kind)}`];
+    // Responses are the kind's own (closed) schema, so the document and the serialiser agree.
+    const One = schema;
+    const List = Type.Object({ items: Type.Array(schema), next: Next });
 
     const idOf = (doc: Record<string, unknown>) => String(doc[idField]);
 
@@ -139,7 +144,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.get(
       base,
-      { schema: { tags, summary: `List ${label}s`, params: Params, querystring: Page } },
+      {
+        schema: {
+          tags,
+          summary: `List ${label}s`,
+          params: Params,
+          querystring: Page,
+          response: { 200: List },
+        },
+      },
       async (req) => {
         const p = requireTenant(req, req.params.tenantId, 'read');
         const limit = req.query.limit ?? 100;
@@ -155,7 +168,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.get(
       `${base}/:id`,
-      { schema: { tags, summary: `Get a ${label}`, params: ItemParams } },
+      { schema: { tags, summary: `Get a ${label}`, params: ItemParams, response: { 200: One } } },
       async (req) => {
         const p = requireTenant(req, req.params.tenantId, 'read');
         const row = await getResource(db, req.params.tenantId, kind, req.params.id);
@@ -167,7 +180,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.post(
       base,
-      { schema: { tags, summary: `Create a ${label}`, params: Params, body: schema } },
+      {
+        schema: {
+          tags,
+          summary: `Create a ${label}`,
+          params: Params,
+          body: schema,
+          response: { 201: One },
+        },
+      },
       async (req, reply) => {
         const { tenantId } = req.params;
         const p = await mayWrite(req, tenantId);
@@ -200,7 +221,15 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.put(
       `${base}/:id`,
-      { schema: { tags, summary: `Replace a ${label}`, params: ItemParams, body: schema } },
+      {
+        schema: {
+          tags,
+          summary: `Replace a ${label}`,
+          params: ItemParams,
+          body: schema,
+          response: { 200: One },
+        },
+      },
       async (req) => {
         const { tenantId, id } = req.params;
         const p = await mayWrite(req, tenantId);
@@ -236,7 +265,14 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
     app.delete(
       `${base}/:id`,
-      { schema: { tags, summary: `Delete a ${label} that no task uses`, params: ItemParams } },
+      {
+        schema: {
+          tags,
+          summary: `Delete a ${label} that no task uses`,
+          params: ItemParams,
+          response: { 204: NoContent },
+        },
+      },
       async (req, reply) => {
         const { tenantId, id } = req.params;
         const p = await mayWrite(req, tenantId);
@@ -270,7 +306,14 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         const verb = status === 'published' ? 'publish' : 'unpublish';
         app.post(
           `${base}/:id/${verb}`,
-          { schema: { tags, summary: `${verb} a ${label}`, params: ItemParams } },
+          {
+            schema: {
+              tags,
+              summary: `${verb} a ${label}`,
+              params: ItemParams,
+              response: { 200: One },
+            },
+          },
           async (req) => {
             const { tenantId, id } = req.params;
             const p = requireTenant(req, tenantId, 'admin');
@@ -305,6 +348,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
             body: Type.Object({
               entries: Type.Array(BlocklistEntry, { minItems: 1, maxItems: 100000 }),
             }),
+            response: { 200: Type.Object({ entries: Type.Array(BlocklistEntry) }) },
           },
         },
         async (req) => {
@@ -344,6 +388,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
               id: Type.String(),
               number: Type.String(),
             }),
+            response: { 204: NoContent },
           },
         },
         async (req, reply) => {

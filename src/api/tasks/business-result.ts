@@ -27,6 +27,22 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
+/** What was recorded and what the business result policy did about it. */
+const Recorded = Type.Object({
+  sessionId: Type.String(),
+  businessResult: Type.Object({
+    code: Type.String(),
+    subCode: Type.Union([Type.String(), Type.Null()]),
+    remark: Type.Union([Type.String(), Type.Null()]),
+  }),
+  policy: Type.Object({
+    action: Type.Union([Type.Literal('none'), Type.Literal('finish'), Type.Literal('call')]),
+    reason: Type.Optional(Type.String()),
+    number: Type.Optional(Type.String({ description: 'the number called next (action call)' })),
+    notBefore: Type.Optional(Type.String({ format: 'date-time' })),
+  }),
+});
+
 /**
  * Business result write-back (the seed's "Business Result" remark on a customer). It is stored on
  * the customer and may trigger the task's business result policy: stop, call the next number, or
@@ -49,6 +65,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           sessionId: Type.String(),
         }),
         body: Body,
+        response: { 200: Recorded },
       },
     },
     async (req) => {
@@ -114,7 +131,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           .execute();
         if (c.state === 'dialing')
           return {
-            action: 'none',
+            action: 'none' as const,
             reason: 'a call is in progress; the policy applies to results recorded between calls',
           };
         const numbers = c.numbers as dial.StoredNumber[];
@@ -131,7 +148,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           now,
           windowStart: (t) => nextWindowStart(t, rt.window),
         });
-        if (!d) return { action: 'none' };
+        if (!d) return { action: 'none' as const };
         if (d.kind === 'finish') {
           await dial.settleContact(trx, c.id, history, {
             kind: 'finish',
@@ -139,7 +156,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
             reason: d.reason,
             at: now,
           });
-          return { action: 'finish', reason: d.reason };
+          return { action: 'finish' as const, reason: d.reason };
         }
         await dial.settleContact(trx, c.id, history, {
           kind: 'retry',
@@ -148,7 +165,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           ready: d.notBefore <= now,
         });
         return {
-          action: 'call',
+          action: 'call' as const,
           number: numbers[d.numberIndex]?.number,
           notBefore: d.notBefore.toISOString(),
         };

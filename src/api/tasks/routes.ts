@@ -8,6 +8,7 @@ import { requireTenant } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { applyAction, assertVisible, createTask, editTask, removeTask } from './service.ts';
 import type { AppDeps } from '../app.ts';
+import { NoContent } from '../openapi.ts';
 import { resultDetailRoutes } from './result-detail-routes.ts';
 import { answersRoutes } from './answers-routes.ts';
 
@@ -22,6 +23,17 @@ export const TaskView = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
   stateChangedAt: Type.String({ format: 'date-time' }),
   config: TaskConfig,
+});
+
+/** One audited lifecycle event (create, start, suspend, complete, edit, …). */
+const TaskEventView = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String({ description: "who: 'key:…(role)' or 'engine'" }),
+  action: Type.String(),
+  fromState: Type.Union([Type.String(), Type.Null()]),
+  toState: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
 });
 
 export const taskView = (t: Task) => ({
@@ -122,7 +134,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
 
   app.get(
     '/tenants/:tenantId/tasks/:taskId',
-    { schema: { tags, params: TaskParams, response: { 200: TaskView } } },
+    { schema: { tags, summary: 'Get a task', params: TaskParams, response: { 200: TaskView } } },
     async (req) => {
       const p = requireTenant(req, req.params.tenantId, 'read');
       return taskView(
@@ -157,7 +169,14 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
 
   app.delete(
     '/tenants/:tenantId/tasks/:taskId',
-    { schema: { tags, summary: 'Delete a task that is not running', params: TaskParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a task that is not running',
+        params: TaskParams,
+        response: { 204: NoContent },
+      },
+    },
     async (req, reply) => {
       const p = requireTenant(req, req.params.tenantId, 'operate');
       await removeTask(db, req.params.tenantId, req.params.taskId, p, clock.now());
@@ -190,7 +209,14 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
 
   app.get(
     '/tenants/:tenantId/tasks/:taskId/events',
-    { schema: { tags, summary: 'The audited lifecycle events of a task', params: TaskParams } },
+    {
+      schema: {
+        tags,
+        summary: 'The audited lifecycle events of a task',
+        params: TaskParams,
+        response: { 200: Type.Object({ items: Type.Array(TaskEventView) }) },
+      },
+    },
     async (req) => {
       const p = requireTenant(req, req.params.tenantId, 'read');
       assertVisible(

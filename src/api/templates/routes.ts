@@ -14,6 +14,7 @@ import { requireOu, requireTenant } from '../auth.ts';
 import { assertVisible, createTask } from '../tasks/service.ts';
 import { taskView, TaskView } from '../tasks/routes.ts';
 import type { AppDeps } from '../app.ts';
+import { NoContent } from '../openapi.ts';
 
 /**
  * Templates preset any part of a task configuration (the seed: "certain parameters are preset").
@@ -25,6 +26,15 @@ const tags = ['templates'];
 const Name = Type.String({ minLength: 1, maxLength: 100 });
 const Partial = Type.Record(Type.String(), Type.Unknown(), {
   description: 'any part of a task configuration',
+});
+
+const TemplateView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  ouId: Type.Union([Type.String(), Type.Null()]),
+  config: Partial,
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
 });
 
 const view = (t: Template) => ({
@@ -84,6 +94,7 @@ export const templateRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         summary: 'Create a template',
         params: Params,
         body: Type.Object({ name: Name, config: Partial }),
+        response: { 201: TemplateView },
       },
     },
     async (req, reply) => {
@@ -103,6 +114,7 @@ export const templateRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         summary: 'Save a task’s configuration as a template',
         params: Type.Object({ tenantId: Type.String(), taskId: Type.String() }),
         body: Type.Object({ name: Name }),
+        response: { 201: TemplateView },
       },
     },
     async (req, reply) => {
@@ -126,19 +138,37 @@ export const templateRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     },
   );
 
-  app.get('/tenants/:tenantId/templates', { schema: { tags, params: Params } }, async (req) => {
-    const p = requireTenant(req, req.params.tenantId, 'read');
-    const items = await listTemplates(
-      db,
-      req.params.tenantId,
-      p.role === 'ou_operator' ? [p.ouId, null] : undefined,
-    );
-    return { items: items.map(view) };
-  });
+  app.get(
+    '/tenants/:tenantId/templates',
+    {
+      schema: {
+        tags,
+        summary: 'List templates',
+        params: Params,
+        response: { 200: Type.Object({ items: Type.Array(TemplateView) }) },
+      },
+    },
+    async (req) => {
+      const p = requireTenant(req, req.params.tenantId, 'read');
+      const items = await listTemplates(
+        db,
+        req.params.tenantId,
+        p.role === 'ou_operator' ? [p.ouId, null] : undefined,
+      );
+      return { items: items.map(view) };
+    },
+  );
 
   app.get(
     '/tenants/:tenantId/templates/:templateId',
-    { schema: { tags, params: ItemParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Get a template',
+        params: ItemParams,
+        response: { 200: TemplateView },
+      },
+    },
     async (req) => {
       const p = requireTenant(req, req.params.tenantId, 'read');
       const t = await getTemplate(db, req.params.tenantId, req.params.templateId);
@@ -150,7 +180,14 @@ export const templateRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
 
   app.delete(
     '/tenants/:tenantId/templates/:templateId',
-    { schema: { tags, params: ItemParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a template',
+        params: ItemParams,
+        response: { 204: NoContent },
+      },
+    },
     async (req, reply) => {
       const p = requireTenant(req, req.params.tenantId, 'operate');
       const t = await getTemplate(db, req.params.tenantId, req.params.templateId);

@@ -166,7 +166,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
 
   app.get(
     '/tenants/:tenantId',
-    { schema: { tags: ['tenants'], params: Params, response: { 200: TenantView } } },
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Get a tenant',
+        params: Params,
+        response: { 200: TenantView },
+      },
+    },
     async (req) => {
       requireTenant(req, req.params.tenantId, 'read');
       const t = await getTenant(db, req.params.tenantId);
