@@ -10,6 +10,7 @@ import { maskNumber } from '../../domain/contact.ts';
 import { explainContact } from './explain.ts';
 import { AttemptPage, attemptItem } from './attempt-view.ts';
 import type { AppDeps } from '../app.ts';
+import { DeliveryPage, ExplanationView, ProgressView } from './progress-views.ts';
 
 const TaskParams = Type.Object({ tenantId: Type.String(), taskId: Type.String() });
 const tags = ['tasks'];
@@ -22,6 +23,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         tags,
         summary: 'Counts by customer state and result, calls in progress, channels in use',
         params: TaskParams,
+        response: { 200: ProgressView },
       },
     },
     async (req) => {
@@ -104,6 +106,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
           after: Type.Optional(Type.Integer()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
+        response: { 200: DeliveryPage },
       },
     },
     async (req) => {
@@ -145,6 +148,7 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
           taskId: Type.String(),
           sessionId: Type.String(),
         }),
+        response: { 200: ExplanationView },
       },
     },
     async (req) => {

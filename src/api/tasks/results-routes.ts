@@ -7,6 +7,7 @@ import { maySeePersonalData, requireTenant } from '../auth.ts';
 import { assertVisible } from './service.ts';
 import { resultItem } from './result-view.ts';
 import type { AppDeps } from '../app.ts';
+import { ResultPage } from './progress-views.ts';
 
 const list = (s: string | undefined) => (s ? s.split(',').filter(Boolean) : undefined);
 
@@ -38,6 +39,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           after: Type.Optional(Type.Integer({ minimum: 0 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
         }),
+        response: { 200: ResultPage },
       },
     },
     async (req) => {
