@@ -30,9 +30,7 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
  * Operations whose success response is not described yet (their route files were being changed
  * in parallel); each one removed from here is then checked like the rest.
  */
-const PENDING = new Set([
-  'GET /api/v1/tenants/{tenantId}/tasks/{taskId}/attempts/{attemptId}/recording',
-]);
+const PENDING = new Set<string>([]);
 
 /** Three customers on the real engine, so results, attempts, events and deliveries have rows. */
 const config = fullTaskConfig({

@@ -39,6 +39,17 @@ export const recordingRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           taskId: Type.String(),
           attemptId: Type.Integer({ minimum: 1 }),
         }),
+        // Documents the file; it is sent as a stream (no serialisation).
+        response: {
+          200: {
+            description: 'The stereo WAV: customer left, Outbound right',
+            content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } },
+          },
+          206: {
+            description: 'The requested byte range of the WAV',
+            content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
     },
     async (req, reply) => {
