@@ -187,6 +187,30 @@ describe('input that cannot be stored or read is answered, and loses nothing', (
     expect(k.body.errors).toEqual([{ path: '/scope', message: 'is not a known field' }]);
   });
 
+  it('refuses an SMS endpoint outside the trustlist or on a private address when it is saved', async () => {
+    const save = (endpoint: string) =>
+      t.call(key, {
+        method: 'PATCH',
+        url: '/api/v1/tenants/acme',
+        payload: {
+          settings: { smsProviders: { cloud: { endpoint, apiKey: 'k', sender: 'ACME' } } },
+        },
+      });
+    for (const endpoint of [
+      'http://10.0.0.5/sms',
+      'https://intranet.example.com/sms',
+      'https://sms.example.net/send',
+    ]) {
+      const r = await save(endpoint);
+      expect(r.status, endpoint).toBe(422);
+      expect(r.body.errors).toEqual([
+        { path: '/settings/smsProviders/cloud/endpoint', message: expect.any(String) },
+      ]);
+    }
+    // Under the trustlist (crm.example.com, a public address): saved.
+    expect((await save('https://crm.example.com/sms')).status).toBe(200);
+  });
+
   it('answers deep nesting with 400, never 500', async () => {
     for (const deep of [
       '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),

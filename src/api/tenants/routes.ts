@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { webhookSecret } from '../../notify/signing.ts';
+import { savedTargetError, systemResolver } from '../../notify/callback-target.ts';
 import { openProviderSecrets, sealProviderSecrets } from '../../notify/provider-secrets.ts';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -106,6 +107,19 @@ export function mergeSettings(
 
 export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { db, clock, cipher } = deps;
+  const resolve = deps.resolve ?? systemResolver;
+
+  /**
+   * The cloud SMS endpoint obeys the outbound-address policy of callbacks and robots: under the
+   * tenant's trustlist, not private unless the trustlist names it — checked when it (or the
+   * trustlist) is saved, and again before every send (src/notify/sms.ts).
+   */
+  async function checkSmsEndpoint(settings: TenantSettings, changed: boolean): Promise<void> {
+    const endpoint = settings.smsProviders?.cloud?.endpoint;
+    if (!changed || !endpoint) return;
+    const reason = await savedTargetError(endpoint, settings.callbackTrustlist, resolve);
+    if (reason) throw invalid([{ path: '/settings/smsProviders/cloud/endpoint', message: reason }]);
+  }
 
   app.post(
     '/tenants',
@@ -123,10 +137,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
     },
     async (req, reply) => {
       const p = requireSystemAdmin(req);
-      const settings = sealProviderSecrets(
-        mergeSettings(defaultTenantSettings(), req.body.settings ?? {}),
-        cipher,
-      );
+      const merged = mergeSettings(defaultTenantSettings(), req.body.settings ?? {});
+      await checkSmsEndpoint(merged, true);
+      const settings = sealProviderSecrets(merged, cipher);
       const now = clock.now();
       const t = await insertTenant(db, {
         id: req.body.id,
@@ -216,10 +229,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         }
       }
       // Validated in clear, stored with the provider credentials encrypted.
-      const settings = sealProviderSecrets(
-        mergeSettings(openProviderSecrets(t.settings, cipher), patch),
-        cipher,
-      );
+      const merged = mergeSettings(openProviderSecrets(t.settings, cipher), patch);
+      await checkSmsEndpoint(merged, 'smsProviders' in patch || 'callbackTrustlist' in patch);
+      const settings = sealProviderSecrets(merged, cipher);
       const now = clock.now();
       const updated = await updateTenant(db, t.id, {
         ...(req.body.name ? { name: req.body.name } : {}),
