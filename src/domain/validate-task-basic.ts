@@ -186,9 +186,15 @@ function parseHttpUrl(s: string): URL | undefined {
   }
 }
 
+/** Is `url` at or under a trustlist entry (same scheme, host and port; path prefix)? */
 export function underApproved(url: URL, entry: string): boolean {
-  const approved = parseHttpUrl(entry);
-  if (!approved || approved.protocol !== url.protocol || approved.host !== url.host) return false;
+  let approved: URL;
+  try {
+    approved = new URL(entry);
+  } catch {
+    return false;
+  }
+  if (approved.protocol !== url.protocol || approved.host !== url.host) return false;
   const base = approved.pathname;
   if (base.endsWith('/')) return url.pathname.startsWith(base);
   return url.pathname === base || url.pathname.startsWith(`${base}/`);

@@ -14,6 +14,12 @@ export type Resolver = (host: string) => Promise<{ address: string; family: numb
 
 export const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
 
+const WEB = ['http:', 'https:'] as const;
+
+/** An SMPP gateway as the outbound-address policy sees it (trustlist entries `smpp://host:port/`). */
+export const smppUrl = (host: string, port: number) =>
+  `smpp://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+
 export type TargetCheck =
   { ok: true; address: string; family: number } | { ok: false; reason: string };
 
@@ -36,6 +42,8 @@ export async function checkOutboundTarget(
   url: string,
   trustlist: readonly string[],
   resolve: Resolver,
+  /** `smpp:` for SMPP gateways (`smpp://host:port/`); web targets by default. */
+  protocols: readonly string[] = WEB,
 ): Promise<TargetCheck> {
   let parsed: URL;
   try {
@@ -43,8 +51,8 @@ export async function checkOutboundTarget(
   } catch {
     return { ok: false, reason: 'not a URL' };
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    return { ok: false, reason: 'not an http or https URL' };
+  if (!protocols.includes(parsed.protocol))
+    return { ok: false, reason: `not a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL` };
   const entries = trustlist.filter((e) => underApproved(parsed, e));
   if (entries.length === 0)
     return {
@@ -84,13 +92,19 @@ export async function savedTargetError(
   url: string,
   trustlist: readonly string[],
   resolve: Resolver,
+  protocols: readonly string[] = WEB,
 ): Promise<string | null> {
-  const target = await checkOutboundTarget(url, trustlist, async (host) => {
-    try {
-      return await resolve(host);
-    } catch {
-      return [];
-    }
-  });
+  const target = await checkOutboundTarget(
+    url,
+    trustlist,
+    async (host) => {
+      try {
+        return await resolve(host);
+      } catch {
+        return [];
+      }
+    },
+    protocols,
+  );
   return target.ok || /has no address$/.test(target.reason) ? null : target.reason;
 }

@@ -5,7 +5,7 @@ import * as smpp from 'smpp';
 import type { SmsProviders, TenantSettings } from '../domain/tenant.ts';
 import type { Channel } from '../engine/outbox-dispatcher.ts';
 import type { LeasedMessage } from '../store/outbox.ts';
-import { checkOutboundTarget, type Resolver } from './callback-target.ts';
+import { checkOutboundTarget, smppUrl, type Resolver } from './callback-target.ts';
 import type { SendResult } from './http-sender.ts';
 
 /**
@@ -57,13 +57,16 @@ export function smsChannel(opts: {
     }
   }
 
-  function session(cfg: NonNullable<SmsProviders['gateway']>): Promise<smpp.Session> {
-    const key = `${cfg.host}:${cfg.port}:${cfg.systemId}`;
+  function session(
+    cfg: NonNullable<SmsProviders['gateway']>,
+    address: string,
+  ): Promise<smpp.Session> {
+    const key = `${address}:${cfg.port}:${cfg.systemId}`;
     let s = gateways.get(key);
     if (!s) {
       s = new Promise<smpp.Session>((resolve, reject) => {
         const sess = smpp.connect(
-          { host: cfg.host, port: cfg.port, auto_enquire_link_period: 30_000 },
+          { host: address, port: cfg.port, auto_enquire_link_period: 30_000 },
           () => {
             sess.bind_transmitter({ system_id: cfg.systemId, password: cfg.password }, (pdu) => {
               if (pdu.command_status === 0) resolve(sess);
@@ -90,9 +93,16 @@ export function smsChannel(opts: {
   async function gateway(
     cfg: NonNullable<SmsProviders['gateway']>,
     m: LeasedMessage,
+    trustlist: readonly string[],
   ): Promise<SendResult> {
+    // The same policy as every other outbound address, and the connection goes to the address
+    // that was checked.
+    const target = await checkOutboundTarget(smppUrl(cfg.host, cfg.port), trustlist, opts.resolve, [
+      'smpp:',
+    ]);
+    if (!target.ok) return { ok: false, status: null, error: target.reason, permanent: true };
     try {
-      const sess = await session(cfg);
+      const sess = await session(cfg, target.address);
       const pdu = await new Promise<smpp.Pdu>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('SMPP submit_sm timed out')), timeoutMs);
         sess.submit_sm(
@@ -123,7 +133,8 @@ export function smsChannel(opts: {
       const providers = settings?.smsProviders;
       const kind = m.payload.provider === 'gateway' ? 'gateway' : 'cloud';
       if (kind === 'cloud' && providers?.cloud) return cloud(providers.cloud, m, ctx.trustlist);
-      if (kind === 'gateway' && providers?.gateway) return gateway(providers.gateway, m);
+      if (kind === 'gateway' && providers?.gateway)
+        return gateway(providers.gateway, m, ctx.trustlist);
       return {
         ok: false,
         status: null,

@@ -209,6 +209,25 @@ describe('input that cannot be stored or read is answered, and loses nothing', (
     }
     // Under the trustlist (crm.example.com, a public address): saved.
     expect((await save('https://crm.example.com/sms')).status).toBe(200);
+    // An SMPP gateway likewise, as smpp://host:port/.
+    const gateway = await t.call(key, {
+      method: 'PATCH',
+      url: '/api/v1/tenants/acme',
+      payload: {
+        settings: {
+          smsProviders: {
+            gateway: { host: '10.0.0.7', port: 2775, systemId: 'acme', password: 'pw' },
+          },
+        },
+      },
+    });
+    expect(gateway.status).toBe(422);
+    expect(gateway.body.errors).toEqual([
+      {
+        path: '/settings/smsProviders/gateway/host',
+        message: expect.stringContaining('smpp://10.0.0.7:2775/'),
+      },
+    ]);
   });
 
   it('answers deep nesting with 400, never 500', async () => {

@@ -187,6 +187,8 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
       network,
       sms: channel,
       settings: {
+        // The gateway is approved like any outbound address (here on loopback, so named).
+        callbackTrustlist: ['https://crm.example.com/', `smpp://127.0.0.1:${port}/`],
         smsProviders: {
           gateway: {
             host: '127.0.0.1',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { webhookSecret } from '../../notify/signing.ts';
-import { savedTargetError, systemResolver } from '../../notify/callback-target.ts';
+import { savedTargetError, smppUrl, systemResolver } from '../../notify/callback-target.ts';
 import { openProviderSecrets, sealProviderSecrets } from '../../notify/provider-secrets.ts';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -110,15 +110,26 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
   const resolve = deps.resolve ?? systemResolver;
 
   /**
-   * The cloud SMS endpoint obeys the outbound-address policy of callbacks and robots: under the
-   * tenant's trustlist, not private unless the trustlist names it — checked when it (or the
-   * trustlist) is saved, and again before every send (src/notify/sms.ts).
+   * The SMS providers obey the outbound-address policy of callbacks and robots: under the
+   * tenant's trustlist (an SMPP gateway as `smpp://host:port/`), not private unless the trustlist
+   * names it — checked when they (or the trustlist) are saved, and again before every send
+   * (src/notify/sms.ts).
    */
   async function checkSmsEndpoint(settings: TenantSettings, changed: boolean): Promise<void> {
-    const endpoint = settings.smsProviders?.cloud?.endpoint;
-    if (!changed || !endpoint) return;
-    const reason = await savedTargetError(endpoint, settings.callbackTrustlist, resolve);
-    if (reason) throw invalid([{ path: '/settings/smsProviders/cloud/endpoint', message: reason }]);
+    if (!changed) return;
+    const errors: FieldError[] = [];
+    const { cloud, gateway } = settings.smsProviders ?? {};
+    if (cloud?.endpoint) {
+      const reason = await savedTargetError(cloud.endpoint, settings.callbackTrustlist, resolve);
+      if (reason) errors.push({ path: '/settings/smsProviders/cloud/endpoint', message: reason });
+    }
+    if (gateway?.host) {
+      const url = smppUrl(gateway.host, gateway.port);
+      const reason = await savedTargetError(url, settings.callbackTrustlist, resolve, ['smpp:']);
+      if (reason)
+        errors.push({ path: '/settings/smsProviders/gateway/host', message: `${url}: ${reason}` });
+    }
+    if (errors.length) throw invalid(errors);
   }
 
   app.post(
