@@ -242,6 +242,8 @@ async function callRobot(
     headers: { 'content-type': 'application/json', 'user-agent': 'outbound-robot/1' },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout((node.timeoutSec ?? 5) * 1000),
+    // A redirect would lead past the address policy (an IP literal needs no lookup): never follow.
+    redirect: 'manual' as const,
   };
   let res: {
     ok: boolean;

@@ -30,6 +30,10 @@ beforeAll(async () => {
       if (req.url === '/broken') return reply({ actions: [{ type: 'dance' }] });
       if (req.url === '/down') return reply({ error: 'x' }, 503);
       if (req.url === '/teapot') return reply({ error: 'x' }, 418);
+      if (req.url === '/moved') {
+        res.writeHead(307, { location: `${base}/bot` });
+        return res.end();
+      }
       if (req.url === '/slow') return; // never answers
       // Asks for a key, then fails on the next turn.
       if (req.url === '/dies' && ev.event.type !== 'answered') return reply({ error: 'x' }, 500);
@@ -132,6 +136,11 @@ describe('the robot over HTTP (outbound-robot/1)', () => {
       transfer: { target: { skillQueue: 'vip-care' } },
     });
     expect((end.detail as any).robot.error).toMatch(/invalid at \/actions\/0/);
+    // A redirect is not followed (it could lead past the address policy): it is a bad answer.
+    seen.length = 0;
+    const moved = await call(robotFlow(`${base}/moved`, { skillQueue: 'default-q', ...trust }), '');
+    expect(moved.detail).toMatchObject({ robot: { error: 'robot answered HTTP 307' } });
+    expect(seen.map((s: { path: string }) => s.path)).toEqual(['/moved']);
     const teapot = await call(
       robotFlow(`${base}/teapot`, { skillQueue: 'default-q', ...trust }),
       '',
