@@ -230,7 +230,7 @@ describe('input that cannot be stored or read is answered, and loses nothing', (
     ]);
   });
 
-  it('answers deep nesting with 400, never 500', async () => {
+  it('answers deep nesting with 400 and oversized bodies with 413, never 500', async () => {
     for (const deep of [
       '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),
       `{"name":${'['.repeat(100000)}${']'.repeat(100000)}}`,
@@ -244,6 +244,15 @@ describe('input that cannot be stored or read is answered, and loses nothing', (
       expect(r.status).toBe(400);
       expect(r.body.title).toContain('nested deeper than 64');
     }
+    // A body over the route's limit (10 MiB) is 413, as problem+json.
+    const big = await t.call(key, {
+      method: 'POST',
+      url: tasks,
+      payload: JSON.stringify({ name: 'x'.repeat(11 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(big.status).toBe(413);
+    expect(big.headers['content-type']).toContain('application/problem+json');
     // Depth inside strings does not count.
     const ok = await t.call(key, {
       method: 'POST',
