@@ -315,8 +315,16 @@ const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 /** Excel's limit on the text of a cell. */
 const XLSX_CELL_MAX = 32767;
 
-const xlsxCell = (c: Cell): Cell =>
-  typeof c === 'number' ? c : c.replace(XML_INVALID, '').slice(0, XLSX_CELL_MAX);
+/**
+ * A number cell, or a plain inline string cell (`t="inlineStr"`). exceljs writes a bare string
+ * without shared strings as `t="str"`, the type of a formula's cached text, which some readers
+ * take for a formula result; its one plain-string form without the shared table is a rich text
+ * of one unformatted run.
+ */
+const xlsxCell = (c: Cell): number | { richText: { text: string }[] } =>
+  typeof c === 'number'
+    ? c
+    : { richText: [{ text: c.replace(XML_INVALID, '').slice(0, XLSX_CELL_MAX) }] };
 
 /**
  * XLSX through exceljs's streaming writer without shared strings (that table would grow with the
@@ -337,7 +345,7 @@ async function writeXlsx(
       useStyles: false,
     });
     const ws = wb.addWorksheet('results');
-    ws.addRow(header).commit();
+    ws.addRow(header.map(xlsxCell)).commit();
     let n = 0;
     for await (const cells of rows) {
       ws.addRow(cells.map(xlsxCell)).commit();

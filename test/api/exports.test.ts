@@ -79,19 +79,17 @@ describe(`result exports (${dbKind})`, () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(body as unknown as ArrayBuffer);
     const ws = wb.worksheets[0]!;
-    const header = (ws.getRow(1).values as unknown[]).slice(1).map(String);
+    // What a spreadsheet shows: the text of string cells (inline strings), numbers as written.
+    const shown = (row: ExcelJS.Row, i: number) => {
+      const c = row.getCell(i + 1);
+      return c.value === null || c.value === undefined ? '' : c.text;
+    };
+    const width = ws.getRow(1).cellCount;
+    const header = Array.from({ length: width }, (_, i) => shown(ws.getRow(1), i));
     const rows: Row[] = [];
     ws.eachRow((row, n) => {
       if (n === 1) return;
-      const v = row.values as unknown[];
-      rows.push(
-        Object.fromEntries(
-          header.map((k, i) => [
-            k,
-            v[i + 1] === undefined || v[i + 1] === null ? '' : String(v[i + 1]),
-          ]),
-        ),
-      );
+      rows.push(Object.fromEntries(header.map((k, i) => [k, shown(row, i)])));
     });
     return rows;
   }
@@ -205,6 +203,14 @@ describe(`result exports (${dbKind})`, () => {
       expect(rows[4]!.customField).toBe("'-2+3");
       expect(rows[0]!.customField).toBe('cf-0');
       expect(rows[0]!.numbers).toBe('+8613800010001');
+      if (format === 'xlsx') {
+        // Text is written as plain inline strings (t="inlineStr", read back as rich text), not as
+        // the cached text of a formula (t="str", read back as a string).
+        const wb = new ExcelJS.Workbook();
+        await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+        const cell = wb.worksheets[0]!.getRow(2).getCell(1);
+        expect(cell.type).toBe(ExcelJS.ValueType.RichText);
+      }
     }
   });
 
