@@ -41,9 +41,18 @@ describe(`tenant A is invisible to tenant B on every route (${dbKind})`, () => {
   afterAll(() => t.close());
 
   it('answers 404 to every role of tenant B on every tenant route, and changes nothing', async () => {
+    // Every tenant role of tenant B (an OU operator needs an OU of its tenant).
+    const admin = await tenantWithKey(t, 'beta', {}, 'tenant_admin');
+    const ou = await t.call(admin, {
+      method: 'POST',
+      url: '/api/v1/tenants/beta/ous',
+      payload: { id: 'ou-b', name: 'B' },
+    });
+    expect(ou.status).toBe(201);
     const keysB = [
-      await tenantWithKey(t, 'beta', {}, 'tenant_admin'),
+      admin,
       await tenantWithKey(t, 'beta', {}, 'viewer'),
+      await tenantWithKey(t, 'beta', {}, 'ou_operator', 'ou-b'),
     ];
     const before = await snapshot();
     const doc = (await t.call(null, { method: 'GET', url: '/openapi.json' })).body as {
