@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantWithKey } from '../helpers/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { dbKind } from '../helpers/db.ts';
-import { IN_ORDER, WORKDAY, WORLD, fullTaskConfig } from '../helpers/world.ts';
+import { WORLD, workdayTask } from '../helpers/world.ts';
 
 /**
  * A viewer (a role that may not read personal data) never sees a customer's full number, on any
@@ -26,23 +26,7 @@ describe(`a viewer sees no full customer number on any route (${dbKind})`, () =>
     for (const c of list)
       for (const n of (c as { numbers: { number: string }[] }).numbers) numbers.add(n.number);
     for (const b of WORLD.blocklists) for (const e of b.entries) numbers.add(e.number);
-    taskId = await h.startTask(
-      fullTaskConfig({
-        name: 'Masking',
-        sms: null,
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [{ result: 'busy', retries: 0, intervalSec: 60 }],
-          nonRetryResults: [],
-        },
-        businessResultPolicy: [],
-      }),
-      list,
-    );
+    taskId = await h.startTask(workdayTask('Masking'), list);
     await h.runUntil('2026-11-23T09:10:00+08:00');
   }, 120_000);
   afterAll(() => h.stop());

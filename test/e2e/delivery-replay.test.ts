@@ -5,7 +5,7 @@ import { callbackChannel } from '../../src/engine/outbox-dispatcher.ts';
 import { CallbackSender } from '../../src/notify/http-sender.ts';
 import { testResolver } from '../helpers/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { workdayTask } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
 import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
 
@@ -47,21 +47,7 @@ describe.skipIf(skip)('the console sends given-up callbacks again (Chromium)', (
       callbacks: callbackChannel(sender),
     });
     taskId = await h.startTask(
-      fullTaskConfig({
-        name: 'Receiver down',
-        sms: null,
-        callbackUrl: `${rxBase}events`,
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [{ result: 'no_answer', retries: 1, intervalSec: 60 }],
-          nonRetryResults: [],
-        },
-        businessResultPolicy: [],
-      }),
+      workdayTask('Receiver down', { callbackUrl: `${rxBase}events` }),
       customers(2),
     );
     await h.runUntil('2026-11-23T09:05:00+08:00');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { workdayTask } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
 import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
 
@@ -56,20 +56,8 @@ describe.skipIf(skip)('an agent fills in the questionnaire in the console (Chrom
     });
     expect(q.status, JSON.stringify(q.body)).toBe(201);
     taskId = await h.startTask(
-      fullTaskConfig({
-        name: 'Agent questionnaire',
-        sms: null,
+      workdayTask('Agent questionnaire', {
         questionnaire: { mode: 'manual_and_ivr', questionnaireId: 'q-agent' },
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [{ result: 'busy', retries: 1, intervalSec: 60 }],
-          nonRetryResults: [],
-        },
-        businessResultPolicy: [],
       }),
       customers(1),
     );

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { listAudit } from '../../src/store/audit.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { recordAnsweredCalls } from '../helpers/recorded-sim.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { workdayTask } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
 import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
 
@@ -34,23 +34,7 @@ describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
       network: { rules: [{ match: '0002$', outcomes: [{ result: 'busy', ringSec: 2 }] }] },
     });
     recordAnsweredCalls(h.sim, dir, 1.5);
-    taskId = await h.startTask(
-      fullTaskConfig({
-        name: 'Recorded calls',
-        sms: null,
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [{ result: 'no_answer', retries: 1, intervalSec: 60 }],
-          nonRetryResults: [],
-        },
-        businessResultPolicy: [],
-      }),
-      customers(2),
-    );
+    taskId = await h.startTask(workdayTask('Recorded calls'), customers(2));
     await h.runUntil('2026-11-23T10:00:00+08:00');
     ui = await harnessConsole(h);
   }, 120_000);

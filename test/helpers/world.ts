@@ -184,3 +184,26 @@ export const WORKDAY = {
 
 /** Customers in import order, numbers in sequence. */
 export const IN_ORDER = { order: { by: 'none' }, numberRounds: { mode: 'sequence' } };
+
+/**
+ * A task of the full configuration that dials 5 calls a second in working hours, customers in
+ * import order, a no-answer retried once after a minute, no SMS: what tests on the sim network use
+ * when only the call itself matters.
+ */
+export function workdayTask(name: string, overrides: Record<string, unknown> = {}) {
+  return fullTaskConfig({
+    name,
+    sms: null,
+    schedule: WORKDAY,
+    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
+    callStrategy: IN_ORDER,
+    resultPolicy: {
+      kind: 'global',
+      byResult: true,
+      rules: [{ result: 'no_answer', retries: 1, intervalSec: 60 }],
+      nonRetryResults: [],
+    },
+    businessResultPolicy: [],
+    ...overrides,
+  });
+}
