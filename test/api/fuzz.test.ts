@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, tenantWithKey, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { dbKind } from '../helpers/db.ts';
-import { FULL_SETTINGS, fullTaskConfig, seedWorld } from '../helpers/world.ts';
+import { acmeWithTask, fullTaskConfig } from '../helpers/world.ts';
 
 /**
  * Property-based fuzzing (issue #11) of the two inputs integrators send most: task configurations
@@ -103,10 +103,7 @@ describe(`fuzzing task configurations and contact imports (${dbKind})`, () => {
   const tasks = '/api/v1/tenants/acme/tasks';
 
   beforeAll(async () => {
-    t = await testApp();
-    key = await tenantWithKey(t, 'acme', FULL_SETTINGS);
-    await seedWorld(t, key, 'acme');
-    taskId = (await t.call(key, { method: 'POST', url: tasks, payload: fullTaskConfig() })).body.id;
+    ({ t, key, taskId } = await acmeWithTask());
   });
   afterAll(() => t.close());
 

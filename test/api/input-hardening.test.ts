@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, tenantWithKey, type TestApp } from '../helpers/app.ts';
-import { FULL_SETTINGS, fullTaskConfig, seedWorld } from '../helpers/world.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { acmeWithTask, fullTaskConfig } from '../helpers/world.ts';
 
 /**
  * Input a careless integrator or an attacker sends (issue #11): characters PostgreSQL cannot store,
@@ -16,12 +16,7 @@ describe('input that cannot be stored or read is answered, and loses nothing', (
   const tasks = '/api/v1/tenants/acme/tasks';
 
   beforeAll(async () => {
-    t = await testApp();
-    key = await tenantWithKey(t, 'acme', FULL_SETTINGS);
-    await seedWorld(t, key, 'acme');
-    const r = await t.call(key, { method: 'POST', url: tasks, payload: fullTaskConfig() });
-    expect(r.status).toBe(201);
-    taskId = r.body.id;
+    ({ t, key, taskId } = await acmeWithTask());
   });
   afterAll(() => t.close());
 

@@ -8,7 +8,7 @@ import { listAudit } from '../../src/store/audit.ts';
 import { dbKind } from '../helpers/db.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { recordAnsweredCalls, stereoWav } from '../helpers/recorded-sim.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { workdayTask } from '../helpers/world.ts';
 
 /**
  * Recordings served: GET …/attempts/{id}/recording (audio/wav, Range, personal data, audited),
@@ -38,23 +38,7 @@ describe(`call recordings (${dbKind})`, () => {
       },
     });
     recordAnsweredCalls(h.sim, dir);
-    taskId = await h.startTask(
-      fullTaskConfig({
-        name: 'Recorded',
-        sms: null,
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [{ result: 'no_answer', retries: 1, intervalSec: 60 }],
-          nonRetryResults: [],
-        },
-        businessResultPolicy: [],
-      }),
-      customers(2),
-    );
+    taskId = await h.startTask(workdayTask('Recorded'), customers(2));
     await h.runUntil('2026-11-23T10:00:00+08:00');
     const list = await h.call(h.key, {
       method: 'GET',

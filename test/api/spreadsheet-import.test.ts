@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, tenantWithKey, type TestApp } from '../helpers/app.ts';
-import { FULL_SETTINGS, fullTaskConfig, seedWorld } from '../helpers/world.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { acmeWithTask } from '../helpers/world.ts';
 
 /**
  * A contact file as a spreadsheet program writes it (issue #18): Gnumeric's `ssconvert`
@@ -25,10 +25,7 @@ describe.skipIf(!hasSsconvert)('an XLSX file written by a spreadsheet program (G
   let taskId: string;
   const tasks = '/api/v1/tenants/acme/tasks';
   beforeAll(async () => {
-    t = await testApp();
-    key = await tenantWithKey(t, 'acme', FULL_SETTINGS);
-    await seedWorld(t, key, 'acme');
-    taskId = (await t.call(key, { method: 'POST', url: tasks, payload: fullTaskConfig() })).body.id;
+    ({ t, key, taskId } = await acmeWithTask());
   });
   afterAll(() => t.close());
 

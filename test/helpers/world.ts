@@ -1,4 +1,4 @@
-import type { TestApp } from './app.ts';
+import { testApp, tenantWithKey, type TestApp } from './app.ts';
 
 /**
  * Seeds a tenant with the resources of product.md Appendix C through the API, so tests can create
@@ -206,4 +206,21 @@ export function workdayTask(name: string, overrides: Record<string, unknown> = {
     businessResultPolicy: [],
     ...overrides,
   });
+}
+
+/**
+ * A test app with tenant `acme` (FULL_SETTINGS, a tenant administrator key), its resources seeded,
+ * and one draft task of the full configuration: where the API's input tests start.
+ */
+export async function acmeWithTask(): Promise<{ t: TestApp; key: string; taskId: string }> {
+  const t = await testApp();
+  const key = await tenantWithKey(t, 'acme', FULL_SETTINGS);
+  await seedWorld(t, key, 'acme');
+  const r = await t.call(key, {
+    method: 'POST',
+    url: '/api/v1/tenants/acme/tasks',
+    payload: fullTaskConfig(),
+  });
+  if (r.status !== 201) throw new Error(`task: ${r.status} ${JSON.stringify(r.body)}`);
+  return { t, key, taskId: r.body.id as string };
 }
