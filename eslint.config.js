@@ -9,6 +9,7 @@ export default tseslint.config(
       'data/',
       '.bench/',
       'web/dist/',
+      'web/dist.*/',
       'examples/typed-client/outbound.d.ts',
     ],
   },

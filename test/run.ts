@@ -4,12 +4,12 @@
  * with the one command that enables them. Exits non-zero when either run fails.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** What some suites need from the machine; a missing one skips them (they say so as they run). */
-const REQUIREMENTS = [
+const REQUIREMENTS: { command: string; pkg: string; suites: string; file?: string }[] = [
   { command: 'sipp', pkg: 'sip-tester', suites: 'SIP against sipp (test/sip)' },
   { command: 'espeak-ng', pkg: 'espeak-ng', suites: 'prompts spoken at publish (test/sip)' },
   { command: 'sox', pkg: 'sox', suites: 'prompt conversion (test/sip)' },
@@ -18,6 +18,17 @@ const REQUIREMENTS = [
     command: 'baresip',
     pkg: 'baresip-core',
     suites: 'SIP against a real phone (test/sip/real-ua)',
+  },
+  {
+    command: 'pocketsphinx_continuous',
+    pkg: 'pocketsphinx',
+    suites: 'speech robots hearing real audio (test/sip/speech)',
+  },
+  {
+    command: 'pocketsphinx_continuous',
+    file: '/usr/share/pocketsphinx/model/en-us/en-us/mdef',
+    pkg: 'pocketsphinx-en-us',
+    suites: "pocketsphinx's en-us model (test/sip/speech)",
   },
   {
     command: 'kamailio',
@@ -73,7 +84,7 @@ for (const r of [main, chaos]) {
   total.skipped += r.counts.skipped;
 }
 
-const missing = REQUIREMENTS.filter((q) => !has(q.command));
+const missing = REQUIREMENTS.filter((q) => !has(q.command) || (q.file && !existsSync(q.file)));
 console.log('');
 if (!process.env.DATABASE_URL)
   console.log(

@@ -1,6 +1,8 @@
 /**
  * Simulation benchmark: `npx tsx bench/simulate/run.ts [--pg] [--customers 100000] [--days 3]`
- * (`--stats` counts the SQL statements by shape; `--write DIR` only writes the scenario and its CSV into DIR, e.g. to profile `outbound simulate`).
+ * (`--stats` counts the SQL statements by shape; `--profile FILE.cpuprofile` writes a CPU profile of
+ * the run alone, world and import left out; `--write DIR` only writes the scenario and its CSV into
+ * DIR, e.g. to profile `outbound simulate`).
  *
  * Writes a scenario (docs/simulate.md) of one task with 100,000 customers of 2 numbers each (a CSV
  * contactsFile, imported through the API as `simulate` does), a global retry policy (2 attempts a
@@ -10,95 +12,48 @@
  * Target: 2,000 attempts/s on PGlite, 5,000 on PostgreSQL (a fresh schema at DATABASE_URL or
  * postgres://postgres@127.0.0.1:5432/test, dropped after).
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simulate } from '../../src/cli/simulate.ts';
-import { dropSchema, openStore } from '../../src/store/db.ts';
+import {
+  argv,
+  benchStore,
+  fmt,
+  load,
+  NETWORK_OUTCOMES,
+  numArg,
+  writeWorkload,
+} from '../lib/workload.ts';
 import { installStats, printStats, resetStats } from './stats.ts';
 
-const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const argv = process.argv.slice(2);
 const pg = argv.includes('--pg');
 const stats = argv.includes('--stats');
+const profileTo = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
 if (stats) installStats();
-const arg = (name: string, dflt: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
-const CUSTOMERS = arg('--customers', 100_000);
-const DAYS = arg('--days', 3);
+const CUSTOMERS = numArg('--customers', 100_000);
+const DAYS = numArg('--days', 3);
 const TARGET = pg ? 5000 : 2000;
-const FROM = '2026-11-23T08:00:00+08:00';
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function writeScenario(dir: string): string {
-  const rows = ['sessionId,priority,number1,type1,number2,type2'];
-  for (let i = 1; i <= CUSTOMERS; i++) {
-    const n = String(i).padStart(8, '0');
-    rows.push(`C${n},${(i % 5) + 1},+86138${n},mobile,+86215${n},home`);
-  }
-  fs.writeFileSync(path.join(dir, 'contacts.csv'), rows.join('\n') + '\n');
-  const until = new Date(new Date(FROM).getTime() + DAYS * 86_400_000).toISOString();
-  const scenario = {
-    from: FROM,
-    until,
-    seed: 1,
-    world: {
-      tenant: { channels: 1000, timeZone: '+08:00' },
-      callerNumbers: [
-        { number: '+862188880001', ouId: null },
-        { number: '+862188880002', ouId: null },
-      ],
-      flows: [{ id: 'flow-notice', kind: 'ivr', status: 'published', ouId: null, document: {} }],
-      numberTypes: ['mobile', 'home'],
-    },
-    tasks: [
-      {
-        name: 'Simulation benchmark',
-        type: 'ivr',
-        flowId: 'flow-notice',
-        callerNumbers: ['+862188880001', '+862188880002'],
-        start: FROM,
-        end: '2026-12-31T00:00:00+08:00',
-        timeZone: '+08:00',
-        schedule: { regular: [{ start: '09:00', end: '21:00' }] },
-        // 20 calls a second: 100,000 customers' first round takes about 2 hours of each day.
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 20 },
-        callStrategy: { order: { by: 'priority' }, numberRounds: { mode: 'sequence' } },
-        resultPolicy: {
-          kind: 'global',
-          byResult: false,
-          maxAttemptDays: 3,
-          maxAttemptsPerDay: 2,
-          retryIntervalSec: 3600,
-          nonRetryResults: ['unallocated', 'rejected'],
-        },
-        contactsFile: 'contacts.csv',
-      },
-    ],
+const writeScenario = (dir: string) =>
+  writeWorkload(dir, CUSTOMERS, {
+    name: 'Simulation benchmark',
+    days: DAYS,
+    callerNumbers: ['+862188880001', '+862188880002'],
     network: {
       default: { result: 'success', ringSec: 5, talkSec: 30 },
       rules: [
         {
           match: '^\\+86',
-          outcomes: [
-            { weight: 50, result: 'success', ringSec: 6, talkSec: 40 },
-            { weight: 20, result: 'busy', ringSec: 3 },
-            { weight: 15, result: 'no_answer', ringSec: 30 },
-            { weight: 10, result: 'powered_off', ringSec: 2 },
-            { weight: 5, result: 'unallocated', ringSec: 1 },
-          ],
+          outcomes: NETWORK_OUTCOMES.map(({ share, ...o }) => ({
+            weight: Math.round(share * 100),
+            ...o,
+          })),
         },
       ],
     },
-  };
-  const file = path.join(dir, 'scenario.json');
-  fs.writeFileSync(file, JSON.stringify(scenario));
-  return file;
-}
+  });
 
 async function main(): Promise<void> {
   const write = argv.indexOf('--write');
@@ -108,10 +63,7 @@ async function main(): Promise<void> {
     return;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbound-bench-sim-'));
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const store = pg
-    ? await openStore({ databaseUrl: DATABASE_URL, schema, poolSize: 4 })
-    : await openStore({});
+  const store = await benchStore(pg);
   try {
     const file = writeScenario(dir);
     console.log(
@@ -119,6 +71,8 @@ async function main(): Promise<void> {
         `retries (2 a day per number, up to 3 days), ${DAYS} simulated days`,
     );
     const t0 = performance.now();
+    const profiler = profileTo ? new Session() : undefined;
+    let profiling: Promise<unknown> | undefined;
     let started = 0;
     let cpu0 = process.cpuUsage();
     const r = await simulate(file, {
@@ -128,11 +82,21 @@ async function main(): Promise<void> {
         started = performance.now();
         cpu0 = process.cpuUsage();
         resetStats();
+        if (profiler) {
+          profiler.connect();
+          profiling = profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start'));
+        }
         console.log(
           `  world built and customers imported in ${((started - t0) / 1000).toFixed(1)} s`,
         );
       },
     });
+    if (profiler && profiling) {
+      await profiling;
+      const { profile } = await profiler.post('Profiler.stop');
+      fs.writeFileSync(profileTo!, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     if (r.code !== 0 || !r.summary)
       throw new Error(`simulate exited with ${r.code}: ${JSON.stringify(r.errors)}`);
     const cpu = process.cpuUsage(cpu0);
@@ -163,14 +127,10 @@ async function main(): Promise<void> {
     // PGlite it holds the database too; on PostgreSQL only the engine's side).
     const cpuSec = (cpu.user + cpu.system) / 1e6;
     console.log(
-      `  cpu         ${cpuSec.toFixed(1)} s of this process while the clock ran: ${fmt(task.attempts.total / cpuSec)} attempts per CPU second (load average ${os
-        .loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')})`,
+      `  cpu         ${cpuSec.toFixed(1)} s of this process while the clock ran: ${fmt(task.attempts.total / cpuSec)} attempts per CPU second (load average ${load()})`,
     );
     if (stats) printStats(task.attempts.total);
   } finally {
-    if (pg) await dropSchema(store.db, schema);
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -9,8 +9,11 @@ import type { Db } from '../store/db.ts';
 import type { Resolver } from '../notify/callback-target.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { FieldError } from '../platform/errors.ts';
+import type { Dialogue } from '../ivr/dialogue.ts';
 import type { FlowDocument } from '../ivr/flow.ts';
+import type { ForecastJobs } from '../engine/forecast-jobs.ts';
 import { KEY_HEADER, authenticate } from './auth.ts';
+import { lazySchemaController } from './lazy-schemas.ts';
 import { AppError } from '../platform/errors.ts';
 import { registerErrorHandler } from './problem.ts';
 import { describeOperation } from './openapi.ts';
@@ -19,6 +22,7 @@ import { registerSecurity, type AuthFailureLimits } from './security.ts';
 import { tenantRoutes } from './tenants/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
 import { resourceRoutes } from './resources/routes.ts';
+import { testCallRoutes } from './resources/test-call-routes.ts';
 import { taskRoutes } from './tasks/routes.ts';
 import { templateRoutes } from './templates/routes.ts';
 import { contactRoutes } from './contacts/routes.ts';
@@ -28,6 +32,7 @@ import { resultRoutes } from './tasks/results-routes.ts';
 import { exportRoutes } from './exports/routes.ts';
 import { replayRoutes } from './tasks/replay-routes.ts';
 import { recordingRoutes } from './tasks/recording-routes.ts';
+import { skillQueueRoutes } from './skill-queues/routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -39,15 +44,34 @@ export interface AppDeps {
   /** Served at /metrics (Prometheus text format) when given. */
   metrics?: Metrics;
   /**
-   * Converts and caches the prompts of a flow document as it is published (the sip adapter's
+   * Converts and caches the prompts of a flow document (or a speech robot's dialogue) as it is
+   * published (the sip adapter's
    * prompt store); its errors refuse the publication. Absent: prompts are not prepared (sim).
    */
-  preparePrompts?: (doc: FlowDocument) => Promise<FieldError[]>;
+  preparePrompts?: (doc: FlowDocument | Dialogue) => Promise<FieldError[]>;
+  /**
+   * The words of these phrases the speech recogniser cannot hear (the embedded recogniser's
+   * dictionary): a speech robot with such a phrase is refused when saved. Absent: not checked.
+   */
+  unknownSpeechWords?: (phrases: readonly string[]) => string[];
   /** Failed authentications allowed per address and per key id in a window (default AUTH_FAILURES). */
   authFailureLimits?: AuthFailureLimits;
 
   /** Where call recordings are served from (config.recordingsDir; default ./data/recordings). */
   recordingsDir?: string;
+  /** Runs the tasks' forecasts (default: worker threads of this process, one at a time). */
+  forecasts?: ForecastJobs;
+  /**
+   * Called after every request that changed something (a 2xx answer to POST, PUT, PATCH or
+   * DELETE): `serve` wakes the workers of its own process (dialer, dispatcher, exports) so they see the change
+   * at once rather than at their next idle poll.
+   */
+  onChange?: () => void;
+  /**
+   * Compile each route's schemas on its first use rather than when the app is built
+   * (./lazy-schemas.ts): for short-lived processes that call a few routes (`simulate`, `demo`).
+   */
+  lazySchemas?: boolean;
 }
 
 export type App = FastifyInstance;
@@ -56,6 +80,9 @@ export type App = FastifyInstance;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    // Fastify's 10 s default made `serve` exit on a busy host (swagger-ui registering slowly);
+    // a slow start is better than none.
+    pluginTimeout: 120_000,
     ajv: {
       customOptions: {
         strict: false,
@@ -69,10 +96,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     bodyLimit: 10 * 1024 * 1024,
     clientErrorHandler,
+    ...(deps.lazySchemas ? { schemaController: lazySchemaController() } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);
   registerRequestGuards(app);
+  const onChange = deps.onChange;
+  if (onChange)
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 300) onChange();
+    });
   const authLimiter = await registerSecurity(app, deps.authFailureLimits);
 
   await app.register(swagger, {
@@ -139,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(tenantRoutes, deps);
       await api.register(keyRoutes, deps);
       await api.register(resourceRoutes, deps);
+      await api.register(testCallRoutes, deps);
       await api.register(taskRoutes, deps);
       await api.register(templateRoutes, deps);
       await api.register(contactRoutes, deps);
@@ -148,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(exportRoutes, deps);
       await api.register(replayRoutes, deps);
       await api.register(recordingRoutes, deps);
+      await api.register(skillQueueRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -107,7 +107,7 @@ export async function demo(config: Config, o: DemoOptions = {}): Promise<number>
 
     const tasks = await summaryTasks(store.db, DEMO_TENANT, [taskId]);
     const summary = {
-      tasks: await taskSummaries(store.db, DEMO_TENANT, tasks),
+      tasks: await taskSummaries(store.db, DEMO_TENANT, tasks, e.sched.now()),
       wallMs: Math.round(performance.now() - t0),
       simulatedFrom: isoIn(from, ZONE),
       simulatedUntil: isoIn(e.sched.now(), ZONE),

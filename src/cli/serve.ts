@@ -10,13 +10,15 @@ import { createApiKey } from '../api/auth.ts';
 import { SimTelephony } from '../telephony/sim/adapter.ts';
 import { NetworkRules } from '../telephony/sim/network.ts';
 import { schemaErrors } from '../domain/schema-errors.ts';
-import { promptStoreFor, SipTelephony } from '../telephony/sip/adapter.ts';
+import { defaultRecogniser, promptStoreFor, SipTelephony } from '../telephony/sip/adapter.ts';
 import type { SipConfig } from '../telephony/sip/config.ts';
 import type { Telephony } from '../telephony/port.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
 import fs from 'node:fs';
 import { openRuntime } from './runtime.ts';
+import { buildConsole } from './build-console.ts';
+import { connectSimAgents, simQueueBoard } from './sim-agents.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { registerMetrics } from '../api/app.ts';
@@ -67,6 +69,7 @@ export async function serve(
   // last `speed` times as long on it, so `--speed 60` never shortens a lease to 1 s of real time
   // (a stalled database would then make live calls look dead).
   const realTime = scaleToClock(opts.speed);
+  const idle = idlePolls(opts.speed);
   // Exports are written where the API serves them from: in API processes.
   const exporter = !hasApi
     ? undefined
@@ -77,6 +80,7 @@ export async function serve(
         dir: exportsDir(config.dataDir),
         owner: `exports-${hostname()}-${process.pid}`,
         retentionMs: config.exportRetentionDays * 86_400_000,
+        idleMs: idle.exports,
         logger: logger.child({ worker: 'exports' }),
       }).start();
   // Every role: folds the progress counters, prunes audit rows past their retention.
@@ -84,6 +88,7 @@ export async function serve(
     db: store.db,
     scheduler,
     auditRetentionMs: config.auditRetentionDays * 86_400_000,
+    foldMs: idle.fold,
     // PGlite has no autovacuum to keep the planner's statistics current.
     ...(store.kind === 'pglite' ? { analyzeMs: 600_000 } : {}),
     logger: logger.child({ worker: 'housekeeping' }),
@@ -114,6 +119,7 @@ export async function serve(
       owner: engineId,
       channels: { callback: callbackChannel(sender), sms },
       leaseMs: config.leaseSec * 2000 * realTime,
+      idleMs: idle.dispatcher,
       metrics,
       logger: log,
     });
@@ -128,9 +134,13 @@ export async function serve(
       engineId,
       logger: log,
       leaseMs: config.leaseSec * 1000 * realTime,
+      idleMs: idle.dialer,
       onOutbox: () => dispatcher?.wakeAt(),
       metrics,
+      // The sim's simulated queues pace without a push; other queues by the pushed states.
+      queueBoard: telephony instanceof SimTelephony ? simQueueBoard(telephony.centre) : undefined,
     });
+    if (telephony instanceof SimTelephony) connectSimAgents(telephony.centre, dialer);
     dialer.start();
   }
   // On a SIP trunk, publishing a flow converts its prompts into the cache calls read from (the
@@ -141,6 +151,17 @@ export async function serve(
       : telephony instanceof SipTelephony
         ? telephony.prompts
         : promptStoreFor(sipConfigOf(config));
+  // On a SIP trunk with the embedded recogniser, a speech robot's phrases must be words its
+  // dictionary knows: checked when the robot is saved.
+  const hearing =
+    hasApi && config.telephony === 'sip' ? defaultRecogniser(sipConfigOf(config)) : undefined;
+  if (hasApi) {
+    try {
+      buildConsole((m) => logger.info(m));
+    } catch (err) {
+      logger.warn({ err }, 'the web console could not be built; the API works without it');
+    }
+  }
   const app = hasApi
     ? await buildApp({
         // API requests queue behind the engine's work (see Store.api).
@@ -150,7 +171,13 @@ export async function serve(
         logger,
         metrics,
         recordingsDir: config.recordingsDir,
+        onChange: () => {
+          dialer?.wakeAt();
+          dispatcher?.wakeAt();
+          exporter?.wakeAt();
+        },
         ...(prompts ? { preparePrompts: (doc) => prompts.prepare(doc) } : {}),
+        ...(hearing ? { unknownSpeechWords: (phrases) => hearing.unknownWords(phrases) } : {}),
       })
     : undefined;
   // A process without the API still answers /health and /metrics on its port.
@@ -209,6 +236,31 @@ export async function serve(
   // Said once a stop would drain: a SIGTERM right after this message is handled.
   if (dialer) logger.info({ engineId, telephony: config.telephony }, 'engine started');
   else if (dispatcher) logger.info({ engineId }, 'dispatcher started');
+}
+
+/**
+ * How long each worker of `serve` waits, on the service's clock, before looking again for work
+ * when it has none. Idle polls look for work other processes or API requests made, which happens
+ * in real seconds: on an accelerated clock they are scaled like leases, or `--speed 600` would
+ * poll the database hundreds of times a second and starve the API (a console page took minutes).
+ * The dialer's own timetable (ticks, retries, windows) stays on the service's clock and its idle
+ * poll is capped at a minute of that clock; the API of the same process wakes the workers on any
+ * change (`AppDeps.onChange`).
+ */
+export function idlePolls(speed: number | undefined): {
+  dialer: number;
+  dispatcher: number;
+  exports: number;
+  fold: number;
+} {
+  const real = scaleToClock(speed);
+  const idle = (ms: number, cap = Infinity) => Math.min(ms * real, Math.max(ms, cap));
+  return {
+    dialer: idle(1000, 60_000),
+    dispatcher: idle(1000),
+    exports: idle(2000),
+    fold: idle(5000, 60_000),
+  };
 }
 
 /** Milliseconds of the service's clock per real millisecond (`--speed`, default 1). */

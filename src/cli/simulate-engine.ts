@@ -9,6 +9,7 @@ import { VirtualScheduler } from '../platform/scheduler.ts';
 import type { Db } from '../store/db.ts';
 import { SimTelephony } from '../telephony/sim/adapter.ts';
 import type { NetworkRules } from '../telephony/sim/network.ts';
+import { connectSimAgents, simQueueBoard } from './sim-agents.ts';
 
 /**
  * The real API, store and dialer on a virtual clock with the sim network (the same wiring as the
@@ -65,6 +66,8 @@ export async function simEngine(o: {
     db: o.db,
     clock: sched,
     cipher: o.cipher ?? createCipher(randomBytes(32)),
+    // A run calls a few routes once each: compiling every route's schemas would cost more.
+    lazySchemas: true,
   });
   const { key: adminKey } = await createApiKey(o.db, {
     tenantId: null,
@@ -102,7 +105,9 @@ export async function simEngine(o: {
     idleMs: 7 * 86_400_000,
     tickMs: o.tickMs ?? 1000,
     logger,
+    queueBoard: simQueueBoard(telephony.centre),
   });
+  connectSimAgents(telephony.centre, dialer);
   running.dialer = dialer;
   return {
     db: o.db,

@@ -8,6 +8,13 @@ import { getTenant } from '../store/tenants.ts';
 import { sql } from 'kysely';
 import { taskFigures } from '../store/task-report.ts';
 import { attemptOutcome } from '../domain/attempt-outcome.ts';
+import {
+  buildSeries,
+  unreachedOf,
+  type Series,
+  type Unreached,
+} from '../domain/forecast-series.ts';
+import { attemptSpans } from '../store/attempt-spans.ts';
 
 /**
  * What `simulate` and `demo` print when a run ends (docs/simulate.md): one entry per task with
@@ -28,6 +35,12 @@ export interface TaskSummary {
   peakChannels: number;
   /** Questionnaire answers given, per question: how many calls gave each answer. */
   answers: QuestionSummary[];
+  /** Calls per hour over the hours in which the task called. */
+  callsPerHour: Series['callsPerHour'];
+  /** Customers not reached, by why (domain/forecast-series.ts). */
+  unreached: Unreached;
+  /** Calls and channels in use per hour (per day over long runs), in the task's zone. */
+  series: { bucket: Series['bucket']; points: Series['points'] };
 }
 
 export interface QuestionSummary {
@@ -81,10 +94,22 @@ export async function taskSummaries(
   db: Db,
   tenantId: string,
   tasks: SummaryTask[],
+  runEnd: Date,
 ): Promise<TaskSummary[]> {
   const out: TaskSummary[] = [];
   for (const t of tasks) {
     const f = await taskFigures(db, tenantId, t.id);
+    const series = buildSeries(await attemptSpans(db, t.id), runEnd, t.zone);
+    const finals = Object.entries(f.customers.byState).flatMap(
+      ([state, n]): { state: string; result: string | null; n: number }[] =>
+        state === 'finished'
+          ? Object.entries(f.customers.byFinalResult).map(([result, k]) => ({
+              state,
+              result,
+              n: k,
+            }))
+          : [{ state, result: null, n }],
+    );
     out.push({
       name: t.name,
       state: f.state,
@@ -95,6 +120,9 @@ export async function taskSummaries(
       completedAt: isoOrNull(f.completedAt, t.zone),
       peakChannels: f.peakChannels,
       answers: await answerSummary(db, t.id),
+      callsPerHour: series.callsPerHour,
+      unreached: unreachedOf(finals),
+      series: { bucket: series.bucket, points: series.points },
     });
   }
   return out;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FieldError } from '../platform/errors.ts';
 import { openStore, type Store } from '../store/db.ts';
+import { DEFAULT_SNAPSHOT_DIR } from '../store/snapshot.ts';
 import { simEngine, tickFor } from './simulate-engine.ts';
 import { readScenario, type Scenario } from './simulate-scenario.ts';
 import { summaryTasks, taskSummaries, writeAttempts, type Summary } from './simulate-summary.ts';
@@ -32,6 +33,9 @@ export interface SimulateResult {
 
 export const SIM_TENANT = 'sim';
 
+/** Where the prepared schema of a fresh database is kept (store/snapshot.ts). */
+export const SCHEMA_CACHE = DEFAULT_SNAPSHOT_DIR;
+
 export async function simulate(file: string, o: SimulateOptions = {}): Promise<SimulateResult> {
   const t0 = performance.now();
   const out = o.out ?? ((s: string) => void process.stdout.write(s));
@@ -46,7 +50,8 @@ export async function simulate(file: string, o: SimulateOptions = {}): Promise<S
   const read = readScenario(file);
   if (!read.scenario) return fail(read.errors);
   const s: Scenario = read.scenario;
-  const store = o.store ?? (await openStore({}));
+  // A fresh in-memory database from the prepared schema (built on the first run).
+  const store = o.store ?? (await openStore({ snapshotDir: SCHEMA_CACHE }));
   const from = new Date(s.from);
   // A scenario with errors is only checked, never run: its network may not even compile.
   const network = read.errors.length ? {} : s.network;
@@ -92,11 +97,13 @@ export async function simulate(file: string, o: SimulateOptions = {}): Promise<S
     );
     if (o.attemptsOut) await writeAttempts(store.db, SIM_TENANT, tasks, o.attemptsOut);
     const summary = {
-      tasks: await taskSummaries(store.db, SIM_TENANT, tasks),
+      tasks: await taskSummaries(store.db, SIM_TENANT, tasks, engine.sched.now()),
       wallMs: Math.round(performance.now() - t0),
       runMs: Math.round(runMs),
       simulatedFrom: s.from,
       simulatedUntil: s.until,
+      // The simulated skill queues (network.queues): agents' occupancy, abandons, waits.
+      ...(s.network?.queues ? { queues: engine.telephony.centre.report() } : {}),
     };
     out(JSON.stringify(summary, null, 2) + '\n');
     return { code: 0, summary };

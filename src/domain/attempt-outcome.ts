@@ -4,7 +4,7 @@ import { recordingUrl, type AttemptRecording } from '../ivr/call-end.ts';
 /**
  * What one attempt collected, as the API, the results detail and exports show it (product.md §5
  * "Per-attempt result"): ring and talk time, digits, questionnaire answers, the flow's path or the
- * robot's turns, the transfer, the AMD decision and the recording. Pure: derived from the stored
+ * robot's turns (a speech robot's transcripts and intents), the transfer, the AMD decision and the recording. Pure: derived from the stored
  * attempt row and its `detail` (what the adapter's call end left, see src/ivr/call-end.ts). The
  * recording's file path never leaves the engine: it is shown as the URL that serves it.
  */
@@ -41,6 +41,28 @@ export const AttemptOutcome = Type.Object({
       hangup: Type.Boolean(),
       error: Type.Optional(Type.String()),
     }),
+  ),
+  speech: Nullable(
+    Type.Object(
+      {
+        intent: Nullable(Type.String({ description: 'the last intent the customer expressed' })),
+        turns: Type.Array(
+          Type.Object({
+            step: Type.String(),
+            try: Type.Integer(),
+            outcome: Type.String({ description: 'match, no_match, no_input or hangup' }),
+            transcript: Type.String(),
+            intent: Nullable(Type.String()),
+            confidence: Nullable(Type.Number()),
+            bargedIn: Type.Boolean(),
+            recogniseMs: Type.Optional(Type.Number()),
+            error: Type.Optional(Type.String()),
+          }),
+        ),
+        error: Type.Optional(Type.String()),
+      },
+      { description: "a speech robot's turns: what the customer said and what it meant" },
+    ),
   ),
   transfer: Nullable(
     Type.Object({
@@ -96,6 +118,7 @@ export function attemptOutcome(
           ...(robot.error ? { error: robot.error } : {}),
         }
       : null,
+    speech: speechOf(d.speech),
     transfer: (d.transfer as AttemptOutcome['transfer'] | undefined) ?? null,
     amd: typeof d.amd === 'string' ? d.amd : null,
     error: typeof d.error === 'string' ? d.error : null,
@@ -103,6 +126,18 @@ export function attemptOutcome(
       rec && typeof rec.durationSec === 'number'
         ? { url: recordingUrl(ids.tenantId, ids.taskId, a.id), durationSec: rec.durationSec }
         : null,
+  };
+}
+
+function speechOf(stored: unknown): AttemptOutcome['speech'] {
+  if (!stored || typeof stored !== 'object') return null;
+  const s = stored as { intent?: string | null; turns?: unknown; error?: string };
+  return {
+    intent: s.intent ?? null,
+    turns: Array.isArray(s.turns)
+      ? (s.turns as NonNullable<AttemptOutcome['speech']>['turns'])
+      : [],
+    ...(s.error ? { error: s.error } : {}),
   };
 }
 

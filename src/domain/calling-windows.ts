@@ -41,8 +41,25 @@ export interface WindowContext {
 
 const OFFSET_RE = /^(?:(?:UTC|GMT)\s*)?([+-])(\d{1,2})(?::?([0-5]\d))?$/i;
 
+/**
+ * Zones already parsed, by name: checking an IANA name against the tz database (Luxon's
+ * `isValidZone` builds an `Intl.DateTimeFormat`) costs ~0.2 ms, and an import or a claim asks for
+ * the same few names again and again. Bounded, as names come from users.
+ */
+const parsedZones = new Map<string, Zone | null>();
+
 /** A zone from an IANA name (`Europe/Berlin`) or a fixed offset (`+08:00`, `UTC+8`, `GMT-05:30`). */
 export function parseZone(name: string): Zone | null {
+  let zone = parsedZones.get(name);
+  if (zone === undefined) {
+    zone = parseZoneName(name);
+    if (parsedZones.size >= 1000) parsedZones.clear();
+    parsedZones.set(name, zone);
+  }
+  return zone;
+}
+
+function parseZoneName(name: string): Zone | null {
   const s = name.trim();
   if (/^(UTC|GMT|Z)$/i.test(s)) return FixedOffsetZone.utcInstance;
   const m = OFFSET_RE.exec(s);

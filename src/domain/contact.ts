@@ -3,6 +3,8 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { FieldError } from '../platform/errors.ts';
 import type { Attribute } from './resources.ts';
 import type { NumberRules } from './tenant.ts';
+import { parseZone } from './calling-windows.ts';
+import { withZones } from './number-zones.ts';
 import { unstorablePaths } from './storable-text.ts';
 
 /**
@@ -46,6 +48,12 @@ export const ContactInput = Type.Object(
       Type.Record(Type.String(), Type.Unknown(), { description: 'values by attribute code' }),
     ),
     numbers: Type.Array(ContactNumberInput, { minItems: 1, maxItems: 20 }),
+    timeZone: Type.Optional(
+      Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+        description:
+          "the customer's time zone (IANA name or offset) for local windows; else from the number",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -56,6 +64,9 @@ export interface ContactNumber {
   type?: string;
   sequence?: number;
   delaySec?: number;
+  /** Resolved at import: the contact's `timeZone`, else the number's zones (none: the task's). */
+  timeZones?: string[];
+  timeZoneFrom?: 'contact' | 'number';
 }
 
 export type AttributeValue = string | number | boolean;
@@ -68,6 +79,7 @@ export interface Contact {
   callData: Record<string, unknown> | null;
   attributes: Record<string, AttributeValue>;
   numbers: ContactNumber[];
+  timeZone: string | null;
 }
 
 /** What one row is checked against: the tenant's number rules and what this task may use. */
@@ -203,6 +215,7 @@ const CONTACT_KEYS = new Set([
   'callData',
   'attributes',
   'numbers',
+  'timeZone',
 ]);
 const NUMBER_KEYS = new Set(['number', 'type', 'sequence', 'delaySec']);
 // Control characters would break CSV exports and logs; the id is also a URL segment.
@@ -260,6 +273,16 @@ export function validateContact(input: unknown, rules: ContactRules): ContactRes
       err(errors, '/callData', `must be at most ${CONTACT_LIMITS.callDataBytes} bytes of JSON`);
   }
 
+  const tz = input.timeZone;
+  if (!absent(tz)) {
+    if (typeof tz !== 'string' || tz.length > 64 || parseZone(tz) === null)
+      err(
+        errors,
+        '/timeZone',
+        'must be a time zone: an IANA name such as America/New_York or an offset such as -05:00',
+      );
+  }
+
   const numbers = checkNumbers(input.numbers, rules, errors);
   const attributes = checkAttributes(input.attributes, rules, errors);
 
@@ -279,7 +302,8 @@ export function validateContact(input: unknown, rules: ContactRules): ContactRes
       customField: absent(cf) ? null : (cf as string),
       callData: absent(cd) ? null : (cd as Record<string, unknown>),
       attributes,
-      numbers,
+      numbers: withZones(numbers, absent(tz) ? null : (tz as string)),
+      timeZone: absent(tz) ? null : (tz as string),
     },
   };
 }

@@ -28,8 +28,12 @@ export const FIXED_COLUMNS = [
   'answers',
   'path',
   'transfer',
+  'intent',
+  'speech',
   'recording',
   'recordingSec',
+  // Each number's zones for local windows (`;` between numbers, `|` between zones of one).
+  'timeZones',
 ] as const;
 
 /** What an export shows of a customer; encrypted attribute values are still encrypted. */
@@ -43,6 +47,8 @@ export interface CustomerResult {
   firstAttemptAt: string | null;
   lastAttemptAt: string | null;
   numbers: string[];
+  /** Per number its zones `|`-joined, '' when not known (the task's zone applies). */
+  timeZones?: string[];
   businessResult: string | null;
   businessSubResult: string | null;
   customField: string | null;
@@ -137,17 +143,26 @@ export function exportCells(r: CustomerResult, ctx: CellContext): Cell[] {
     r.customField ?? '',
     r.priority,
     ...lastAttemptCells(r.lastAttempt ?? null, ctx),
+    (r.timeZones ?? []).map((z) => z || ctx.zone.name).join(';'),
   ];
   for (const a of ctx.attributes) cells.push(attributeCell(r.attributes[a.code], a, ctx));
   return cells.map((c) => (typeof c === 'string' ? neutralise(c) : c));
 }
 
+/** A speech turn as `step: "what was said" → intent (confidence)`, or its outcome when none. */
+function turnCell(t: NonNullable<ReturnType<typeof attemptOutcome>['speech']>['turns'][number]) {
+  const meant = t.intent ?? t.outcome;
+  const conf = t.confidence !== null ? ` (${t.confidence.toFixed(2)})` : '';
+  return `${t.step}: "${t.transcript}" → ${meant}${conf}`;
+}
+
 /**
  * The last attempt's outcome in cells a person reads: answers as `question=answer` pairs, the
- * path as `a > b`, the transfer as `target: ok|failed`, the recording as its API URL.
+ * path as `a > b`, the transfer as `target: ok|failed`, a speech robot's last intent and its
+ * turns, the recording as its API URL.
  */
 function lastAttemptCells(a: StoredAttempt | null, ctx: CellContext): Cell[] {
-  if (!a) return ['', '', '', '', '', '', '', ''];
+  if (!a) return ['', '', '', '', '', '', '', '', '', ''];
   const o = attemptOutcome(a, ctx.ids ?? { tenantId: '', taskId: '' });
   const t = o.transfer;
   return [
@@ -157,6 +172,8 @@ function lastAttemptCells(a: StoredAttempt | null, ctx: CellContext): Cell[] {
     o.answers.map((x) => `${x.questionId}=${x.answer}`).join('; '),
     o.path.join(' > '),
     t ? `${Object.values(t.target).join('')}: ${t.ok ? 'ok' : `failed (${t.detail})`}` : '',
+    o.speech?.intent ?? '',
+    (o.speech?.turns ?? []).map(turnCell).join('; '),
     o.recording && ctx.ids ? o.recording.url : '',
     o.recording?.durationSec ?? '',
   ];

@@ -1,3 +1,4 @@
+import type { AgentPacingSnapshot } from './agent-pacing.ts';
 import type { Strategy } from './task-config.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface PacingState {
   units: number;
   /** The intervalSec the units were counted in (rescaled if the strategy changes). */
   denominator: number;
+  /** Pacing by agents: the controller's state and the live figures (./agent-pacing.ts). */
+  agent?: AgentPacingSnapshot;
 }
 
 /** Tick length in milliseconds: min(intervalSec, 3) seconds. */
@@ -59,7 +62,11 @@ export function quotaOf(state: PacingState): number {
 function normalise(state: PacingState, strategy: PacingPace): PacingState {
   const denominator = strategy.intervalSec;
   if (state.denominator === denominator) return state;
-  return { units: Math.floor((state.units * denominator) / state.denominator), denominator };
+  return {
+    ...state,
+    units: Math.floor((state.units * denominator) / state.denominator),
+    denominator,
+  };
 }
 
 /**
@@ -74,9 +81,9 @@ export function accrue(
 ): { due: number; state: PacingState } {
   const s = normalise(state, strategy);
   const units = Math.min(s.units + unitsPerTick(strategy), capUnits(strategy));
-  if (!canDial) return { due: 0, state: { units, denominator: s.denominator } };
+  if (!canDial) return { due: 0, state: { ...s, units } };
   const due = Math.floor(units / s.denominator);
-  return { due, state: { units: units - due * s.denominator, denominator: s.denominator } };
+  return { due, state: { ...s, units: units - due * s.denominator } };
 }
 
 /**
@@ -88,5 +95,5 @@ export function giveBack(state: PacingState, strategy: PacingPace, unused: numbe
   const s = normalise(state, strategy);
   if (unused <= 0) return s;
   const units = Math.min(s.units + Math.floor(unused) * s.denominator, capUnits(strategy));
-  return { units, denominator: s.denominator };
+  return { ...s, units };
 }

@@ -43,6 +43,12 @@ export const Robot = Type.Object(
     name: Type.Optional(Name),
     status: Status,
     ouId: OuId,
+    kind: Type.Optional(
+      Type.Union([Type.Literal('http'), Type.Literal('speech')], {
+        description:
+          '`http` (default): the integrator’s bot at `endpoint`; `speech`: `document` is a dialogue Outbound runs itself, listening offline (docs/robots.md)',
+      }),
+    ),
     endpoint: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
     document: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
   },

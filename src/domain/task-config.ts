@@ -50,6 +50,21 @@ export const Schedule = Type.Object(
 );
 export type Schedule = Static<typeof Schedule>;
 
+/**
+ * Calling windows in each customer's own time zone (docs/engine.md "Customer's local hours"):
+ * regular periods, and the special periods on the listed special dates, both read on the
+ * customer's local clock. They apply on top of the task's schedule.
+ */
+export const LocalWindows = Type.Object(
+  {
+    regular: Type.Array(Period, { minItems: 1 }),
+    specialDates: Type.Optional(Type.Array(Id, { maxItems: 20 })),
+    specialPeriods: Type.Optional(Type.Array(Period)),
+  },
+  { additionalProperties: false },
+);
+export type LocalWindows = Static<typeof LocalWindows>;
+
 export const FilterOp = Type.Union(
   ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'in', 'contains'].map((o) => Type.Literal(o)),
 );
@@ -137,6 +152,18 @@ export const Strategy = Type.Object(
     filter: Type.Optional(Type.Union([Filter, Type.Null()])),
     /** Answering machine detection after answer (the `sip` adapter). */
     amd: Type.Optional(Type.Union([Amd, Type.Null()])),
+    /** Pacing by the agents of a skill queue (domain/agent-pacing.ts); absent: `fixed`. */
+    pacing: Type.Optional(
+      Type.Union([Type.Literal('fixed'), Type.Literal('progressive'), Type.Literal('predictive')]),
+    ),
+    /** The skill queue whose agents pace the task (default: the task's `skillQueueId`). */
+    pacingQueueId: Type.Optional(NullableId),
+    /** Progressive: calls in flight per ready agent. */
+    agentRatio: Type.Optional(Type.Number({ minimum: 0.1, maximum: 20 })),
+    /** Predictive: the abandon rate to stay under (fraction; 0.03 = 3 %). */
+    abandonTarget: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.5 })),
+    /** Predictive: the rolling window the abandon rate is held over. */
+    abandonWindowSec: Type.Optional(Type.Integer({ minimum: 300, maximum: 86400 })),
   },
   { additionalProperties: false },
 );
@@ -287,6 +314,7 @@ export const TaskConfig = Type.Object(
     blocklistId: Type.Optional(NullableId),
     callbackUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
     schedule: Schedule,
+    localWindows: Type.Optional(Type.Union([LocalWindows, Type.Null()])),
     strategy: Strategy,
     callStrategy: CallStrategy,
     resultPolicy: ResultPolicy,

@@ -14,6 +14,7 @@ export function taskReferences(c: TaskConfig): { kind: ResourceKind; id: string 
   add('callerGroups', c.callerGroupId);
   for (const n of c.callerNumbers ?? []) add('callerNumbers', n);
   add('skillQueues', c.skillQueueId);
+  add('skillQueues', c.strategy?.pacingQueueId);
   add('businessResults', c.businessResultId);
   add('questionnaires', c.manualQuestionnaireId);
   add('questionnaires', c.questionnaire?.questionnaireId);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LocalWindows } from './task-config.ts';
 
 /** Rules a called number must pass (checked on import; E.164 normalisation when a country is set). */
 export const NumberRules = Type.Object(
@@ -63,6 +64,28 @@ export const SmsProviders = Type.Object(
 export type SmsProviders = Static<typeof SmsProviders>;
 
 /**
+ * At most `max` attempts (or connected calls) to one number per period, across every task of the
+ * tenant, or of one OU's tasks when `ouId` is set (docs/engine.md "Caps per number").
+ */
+export const NumberCap = Type.Object(
+  {
+    max: Type.Integer({ minimum: 1, maximum: 1000 }),
+    period: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('30days')]),
+    count: Type.Union([Type.Literal('attempts'), Type.Literal('connected')], {
+      default: 'attempts',
+      description: 'attempts: every call started; connected: answered calls',
+    }),
+    ouId: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], {
+        description: 'only the tasks of this OU (and only their calls count); absent: all tasks',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NumberCap = Static<typeof NumberCap>;
+
+/**
  * Tenant settings (product.md Appendix C). Fields marked system-only are set by the system
  * administrator (channels bought, trial, approved trustlists); the rest by the tenant admin.
  */
@@ -96,6 +119,11 @@ export const TenantSettings = Type.Object(
     }),
     numberRules: NumberRules,
     smsProviders: SmsProviders,
+    localWindows: Type.Union([LocalWindows, Type.Null()], {
+      default: null,
+      description: "calling windows in each customer's own zone, for every task of the tenant",
+    }),
+    numberCaps: Type.Array(NumberCap, { default: [], maxItems: 20 }),
   },
   { additionalProperties: false },
 );
@@ -132,5 +160,7 @@ export function defaultTenantSettings(): TenantSettings {
     callbackMaxTries: 15,
     numberRules: { ...DEFAULT_NUMBER_RULES },
     smsProviders: { cloud: null, gateway: null },
+    localWindows: null,
+    numberCaps: [],
   };
 }

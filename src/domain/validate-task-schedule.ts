@@ -103,15 +103,7 @@ export function checkSchedule(check: Check): void {
   checkPeriods(check, '/schedule/regular', true);
   checkPeriods(check, '/schedule/specialPeriods', false);
 
-  const seenDates = new Set<string>();
-  for (const i of check.indices('/schedule/specialDates')) {
-    const path = `/schedule/specialDates/${i}`;
-    const id = check.get<string>(path);
-    if (typeof id !== 'string') continue;
-    if (seenDates.has(id)) check.add(path, `special date '${id}' is listed twice`);
-    else check.use('specialDates', id, path);
-    seenDates.add(id);
-  }
+  checkSpecialDateRefs(check, '/schedule/specialDates');
 
   // A date in two entries would make the periods that apply on it depend on entry order.
   const allocated = new Set<string>();
@@ -128,4 +120,27 @@ export function checkSchedule(check: Check): void {
     }
     checkPeriods(check, `${entry}/periods`, false);
   }
+}
+
+function checkSpecialDateRefs(check: Check, path: string): void {
+  const seen = new Set<string>();
+  for (const i of check.indices(path)) {
+    const at = `${path}/${i}`;
+    const id = check.get<string>(at);
+    if (typeof id !== 'string') continue;
+    if (seen.has(id)) check.add(at, `special date '${id}' is listed twice`);
+    else check.use('specialDates', id, at);
+    seen.add(id);
+  }
+}
+
+/**
+ * Calling windows in the customer's zone (`localWindows` of a task, or of the tenant at
+ * `/settings/localWindows`): the same rules as the task's regular and special periods.
+ */
+export function checkLocalWindows(check: Check, base = '/localWindows'): void {
+  if (check.raw(base) == null) return;
+  checkPeriods(check, `${base}/regular`, true);
+  checkPeriods(check, `${base}/specialPeriods`, false);
+  checkSpecialDateRefs(check, `${base}/specialDates`);
 }

@@ -13,6 +13,31 @@ export function checkPacing(check: Check): void {
       `must not exceed the tenant's ${channels} channels (got ${calls})`,
     );
   }
+  checkAgentPacing(check);
+}
+
+/**
+ * Pacing by agents needs a skill queue to read (`pacingQueueId`, else the task's `skillQueueId`);
+ * the tuning fields belong to their mode, so a field that would be ignored is refused.
+ */
+function checkAgentPacing(check: Check): void {
+  const mode = check.get<string>('/strategy/pacing') ?? 'fixed';
+  const own = check.get<string | null>('/strategy/pacingQueueId');
+  if (typeof own === 'string') check.use('skillQueues', own, '/strategy/pacingQueueId');
+  const onlyFor = (field: string, wanted: string) => {
+    if (check.raw(`/strategy/${field}`) !== undefined && mode !== wanted)
+      check.add(`/strategy/${field}`, `is used only with pacing '${wanted}'`);
+  };
+  onlyFor('agentRatio', 'progressive');
+  onlyFor('abandonTarget', 'predictive');
+  onlyFor('abandonWindowSec', 'predictive');
+  if (mode === 'fixed' || !check.ok('/strategy/pacing')) return;
+  const task = check.get<string | null>('/skillQueueId');
+  if (!isSet(own) && !isSet(task) && check.ok('/strategy/pacingQueueId'))
+    check.add(
+      '/strategy/pacingQueueId',
+      `is required with pacing '${mode}' when the task has no skillQueueId: the agents of which queue pace the task?`,
+    );
 }
 
 type Op = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'in' | 'contains';

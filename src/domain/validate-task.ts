@@ -13,7 +13,7 @@ import {
 } from './validate-task-basic.ts';
 import { Check } from './validate-task-check.ts';
 import { checkBusinessResultPolicy, checkResultPolicy } from './validate-task-policy.ts';
-import { checkDates, checkSchedule } from './validate-task-schedule.ts';
+import { checkDates, checkLocalWindows, checkSchedule } from './validate-task-schedule.ts';
 import {
   checkFilter,
   checkAmd,
@@ -61,6 +61,7 @@ export function validateTaskConfig(
   checkSmsAndBlocklist(check);
   checkCallback(check);
   checkSchedule(check);
+  checkLocalWindows(check);
   checkPacing(check);
   checkFilter(check);
   checkOrder(check);

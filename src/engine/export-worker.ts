@@ -5,7 +5,6 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
 import { FixedOffsetZone, type Zone } from 'luxon';
 import { resolveZone } from '../domain/calling-windows.ts';
 import {
@@ -335,6 +334,8 @@ async function writeXlsx(
   header: string[],
   rows: AsyncIterable<Cell[]>,
 ): Promise<void> {
+  // Loaded when a workbook is written (a large module most processes never need).
+  const { default: ExcelJS } = await import('exceljs');
   // Our own file stream, so that on failure it is closed before the caller removes the file
   // (otherwise a late open would leave a stray file behind).
   const out = fs.createWriteStream(file);

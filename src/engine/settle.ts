@@ -5,15 +5,15 @@ import { decideAfterAttempt } from '../domain/retry-policy.ts';
 import type { Transaction } from 'kysely';
 import { callbackPayload, smsRecipient, smsText } from '../notify/messages.ts';
 import { recordingOf } from '../store/recordings.ts';
-import type * as dial from '../store/dial.ts';
+import type { HistoryEntry, StoredNumber } from '../store/claim.ts';
 import { enqueueAll, type OutboxMessage } from '../store/outbox.ts';
 import type { Database } from '../store/schema.ts';
 import {
   applyCallEvents,
-  lockContacts,
   settleContacts,
   type AppliedCall,
   type CallEventRow,
+  type ContactOutcome,
   type LockedContact,
 } from '../store/settle.ts';
 import type { CallEnd } from '../telephony/port.ts';
@@ -46,10 +46,10 @@ export interface SettleOptions {
 /** The decision of the task's result policy after an attempt was added to `history`. */
 export function decide(
   rt: TaskRuntime,
-  numbers: dial.StoredNumber[],
-  history: dial.HistoryEntry[],
+  numbers: StoredNumber[],
+  history: HistoryEntry[],
   now: Date,
-): dial.ContactOutcome {
+): ContactOutcome {
   const order = roundOrder(numbers, rt.config.callStrategy.numberRounds);
   const d = decideAfterAttempt({
     policy: rt.config.resultPolicy,
@@ -141,12 +141,15 @@ async function settlePart(
       };
     rows.set(it.attemptId, row);
   }
-  const applied = await applyCallEvents(trx, [...rows.values()], o.leaseExpiredBy);
-  const ended = [...applied.values()].filter((a) => a.ended);
-  const contacts = await lockContacts(trx, [...new Set(ended.map((a) => a.contact_id))]);
+  const { applied, contacts } = await applyCallEvents(trx, [...rows.values()], o.leaseExpiredBy);
   const settled = new Map<
     number,
-    { id: number; history: dial.HistoryEntry[]; outcome: dial.ContactOutcome }
+    {
+      id: number;
+      history: HistoryEntry[];
+      outcome: ContactOutcome;
+      businessResult: Record<string, unknown> | undefined;
+    }
   >();
   for (const i of part) {
     const it = items[i]!;
@@ -172,7 +175,7 @@ async function settlePart(
     const outcome = decide(it.rt, c.numbers, history, end.at);
     // A later end of the same customer in this part (never in practice) sees this one.
     c.history = history;
-    settled.set(c.id, { id: c.id, history, outcome });
+    settled.set(c.id, { id: c.id, history, outcome, businessResult: robotResult(end) });
     // Wake on the task's next tick, not at every call's end: calls ending within a tick are
     // settled by one engine tick (pacing only starts calls on task ticks anyway).
     const due = outcome.kind === 'retry' ? outcome.dueAt.getTime() : end.at.getTime();
@@ -186,6 +189,14 @@ async function settlePart(
     }
   }
   await settleContacts(trx, [...settled.values()]);
+}
+
+/** The business result a speech robot set during the call, as the contact stores one. */
+function robotResult(end: CallEnd): Record<string, unknown> | undefined {
+  const br = end.detail?.businessResult as
+    { code: string; subCode: string | null; remark: string | null } | undefined;
+  if (!br?.code) return undefined;
+  return { ...br, at: end.at.toISOString(), by: 'robot' };
 }
 
 function connect(rt: TaskRuntime, a: AppliedCall, url: string, at: Date): OutboxMessage {
@@ -247,6 +258,7 @@ function release(
       result: end.result,
       digits: end.digits ?? null,
       recording: recordingOf(end.detail),
+      detail: end.detail ?? null,
     },
     rt.zone,
   );
@@ -268,7 +280,7 @@ function release(
 function failureSms(
   rt: TaskRuntime,
   c: LockedContact,
-  history: dial.HistoryEntry[],
+  history: HistoryEntry[],
   at: Date,
 ): OutboxMessage | null {
   if (!rt.sms || history.some((h) => CONNECTED_RESULTS.has(h.result as ResultName))) return null;

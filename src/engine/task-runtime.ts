@@ -28,6 +28,8 @@ export interface TaskRuntime {
   sms: { type: 'cloud' | 'gateway'; templateId: string; text: string } | null;
   /** Codes of encrypted attributes (never put into messages). */
   encrypted: ReadonlySet<string>;
+  /** The skill queue whose agents pace the task (pacing progressive or predictive). */
+  pacingQueue: { id: string; name: string } | null;
 }
 
 export function buildRuntime(
@@ -74,7 +76,17 @@ export function buildRuntime(
     ),
     sms: smsOf(c, world),
     encrypted: new Set(world.attributes.filter((a) => a.encrypted).map((a) => a.code)),
+    pacingQueue: pacingQueueOf(c, world),
   };
+}
+
+/** Flows and robots transfer to a queue by its name; the contact centre pushes it by its id. */
+function pacingQueueOf(c: TaskConfig, world: World): TaskRuntime['pacingQueue'] {
+  if (!c.strategy.pacing || c.strategy.pacing === 'fixed') return null;
+  const id = c.strategy.pacingQueueId ?? c.skillQueueId;
+  if (!id) return null;
+  const q = world.skillQueues.find((x) => x.id === id);
+  return { id, name: q?.name ?? id };
 }
 
 /**
@@ -87,10 +99,11 @@ function contentOf(c: TaskConfig, world: World): Record<string, unknown> {
   if (c.type === 'robot') {
     const robot = world.robots.find((r) => r.id === c.robotId);
     if (!robot) return unrunnableFlow(`robot '${c.robotId}' does not exist`);
-    if (!robot.endpoint) return unrunnableFlow(`robot '${robot.id}' has no endpoint`);
     const queue = c.skillQueueId
       ? world.skillQueues.find((q) => q.id === c.skillQueueId)?.name
       : undefined;
+    if (robot.kind === 'speech') return speechFlow(robot.document, queue);
+    if (!robot.endpoint) return unrunnableFlow(`robot '${robot.id}' has no endpoint`);
     return robotFlow(robot.endpoint, { skillQueue: queue ?? null }) as unknown as Record<
       string,
       unknown
@@ -99,6 +112,25 @@ function contentOf(c: TaskConfig, world: World): Record<string, unknown> {
   const flow = c.flowId ? world.flows.find((f) => f.id === c.flowId) : undefined;
   if (!flow) return unrunnableFlow(`flow '${c.flowId}' does not exist`);
   return flow.document;
+}
+
+/**
+ * A speech robot runs its dialogue; its transfer steps go to the task's skill queue (the name the
+ * call data's `SkillQueueName` gives, else the task's), like an HTTP robot's transfer.
+ */
+function speechFlow(dialogue: Record<string, unknown>, queue: string | undefined) {
+  return {
+    nodes: [
+      {
+        id: 'robot',
+        type: 'speech',
+        dialogue,
+        ...(queue ? { skillQueue: queue } : {}),
+        next: 'end',
+      },
+      { id: 'end', type: 'hangup' },
+    ],
+  };
 }
 
 /** The questionnaire the task asks in its flow (modes ivr and manual_and_ivr). */

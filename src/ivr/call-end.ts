@@ -35,6 +35,12 @@ export function flowCallEnd(
   if (Object.keys(outcome.variables).length) detail.variables = outcome.variables;
   if (outcome.transfer) detail.transfer = outcome.transfer;
   if (outcome.robot) detail.robot = outcome.robot;
+  if (outcome.speech) {
+    const { businessResult, ...speech } = outcome.speech;
+    detail.speech = speech;
+    // Settlement records it on the customer, as the business-result API would.
+    if (businessResult) detail.businessResult = businessResult;
+  }
   if (outcome.error) detail.error = outcome.error;
   if (extra.recording) detail.recording = extra.recording;
   return {

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaErrors } from '../domain/schema-errors.ts';
 import type { FieldError } from '../platform/errors.ts';
+import { Prompt } from './prompt.ts';
+import { dialoguePrompts, validateDialogue, type Dialogue } from './dialogue.ts';
 
 /**
  * The IVR flow document (a flow resource's `document`): a list of nodes run from `start` (or the
@@ -13,28 +15,7 @@ const VarName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z_][
 const Next = Type.Optional(NodeId);
 const Digits = Type.String({ pattern: '^[0-9*#]*$', maxLength: 32 });
 
-export const Prompt = Type.Union([
-  Type.Object(
-    {
-      file: Type.String({
-        minLength: 1,
-        maxLength: 1024,
-        description: 'a WAV file (any rate, converted at publish time)',
-      }),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      text: Type.String({ minLength: 1, maxLength: 2000 }),
-      voice: Type.Optional(
-        Type.String({ pattern: '^[A-Za-z0-9+_-]{1,32}$', description: 'an espeak-ng voice' }),
-      ),
-    },
-    { additionalProperties: false },
-  ),
-]);
-export type Prompt = Static<typeof Prompt>;
+export { Prompt } from './prompt.ts';
 
 const Base = { id: NodeId, label: Type.Optional(Type.String({ maxLength: 200 })) };
 
@@ -167,6 +148,21 @@ export const RobotNode = Type.Object(
   { additionalProperties: false },
 );
 
+export const SpeechNode = Type.Object(
+  {
+    ...Base,
+    type: Type.Literal('speech'),
+    dialogue: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'a speech robot dialogue (docs/robots.md), checked on its own',
+    }),
+    skillQueue: Type.Optional(
+      Type.String({ maxLength: 200, description: "the task's skill queue, set by the engine" }),
+    ),
+    next: Next,
+  },
+  { additionalProperties: false },
+);
+
 export const FlowNode = Type.Union([
   PlayNode,
   CollectNode,
@@ -176,8 +172,22 @@ export const FlowNode = Type.Union([
   TransferNode,
   HangupNode,
   RobotNode,
+  SpeechNode,
 ]);
 export type FlowNode = Static<typeof FlowNode>;
+
+/**
+ * Where the console's flow designer draws each node (by node id, canvas pixels). The engine never
+ * reads it; entries for ids the document no longer has are ignored. A document without a layout
+ * (written through the API) is laid out automatically when the designer opens it.
+ */
+const Coordinate = Type.Number({ minimum: -1_000_000, maximum: 1_000_000 });
+export const FlowLayout = Type.Record(
+  Type.String(),
+  Type.Object({ x: Coordinate, y: Coordinate }, { additionalProperties: false }),
+  { maxProperties: 1000, description: "the designer's node positions by node id; not run" },
+);
+export type FlowLayout = Static<typeof FlowLayout>;
 
 export const FlowDocument = Type.Object(
   {
@@ -186,6 +196,7 @@ export const FlowDocument = Type.Object(
     record: Type.Optional(Type.Boolean({ description: 'record the received audio (sip adapter)' })),
     maxDurationSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 7200 })),
     nodes: Type.Array(FlowNode, { minItems: 1, maxItems: 500 }),
+    layout: Type.Optional(FlowLayout),
   },
   { additionalProperties: false },
 );
@@ -200,6 +211,7 @@ export const NODE_TYPES = [
   'transfer',
   'hangup',
   'robot',
+  'speech',
 ] as const;
 
 /** True for `{}`: the flow that only holds the call. */
@@ -287,6 +299,9 @@ function nodeErrors(n: unknown, at: string, ids: Map<string, number>): FieldErro
       }
     });
   }
+  if (node.type === 'speech')
+    for (const e of validateDialogue(node.dialogue))
+      errors.push({ path: `${at}/dialogue${e.path === '/' ? '' : e.path}`, message: e.message });
   if (node.type === 'assign' && (node.value === undefined) === (node.fromCallData === undefined)) {
     errors.push({ path: at, message: 'needs exactly one of value, fromCallData' });
   }
@@ -307,10 +322,17 @@ function nodeErrors(n: unknown, at: string, ids: Map<string, number>): FieldErro
   return errors;
 }
 
-/** Every prompt of a document with its JSON pointer, for publish-time conversion and caching. */
-export function promptsOf(doc: FlowDocument): { path: string; prompt: Prompt }[] {
+/**
+ * Every prompt of a document (a flow, or a speech robot's dialogue) with its JSON pointer, for
+ * publish-time conversion and caching.
+ */
+export function promptsOf(doc: FlowDocument | Dialogue): { path: string; prompt: Prompt }[] {
+  if ('steps' in doc) return dialoguePrompts(doc);
   const out: { path: string; prompt: Prompt }[] = [];
   doc.nodes.forEach((n, i) => {
+    if (n.type === 'speech')
+      for (const p of dialoguePrompts(n.dialogue as unknown as Dialogue))
+        out.push({ path: `/nodes/${i}/dialogue${p.path}`, prompt: p.prompt });
     if ((n.type === 'play' || n.type === 'collect' || n.type === 'hangup') && n.prompt)
       out.push({ path: `/nodes/${i}/prompt`, prompt: n.prompt });
     if (n.type === 'questionnaire')

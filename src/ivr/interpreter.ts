@@ -1,6 +1,8 @@
 import type { FlowDocument, FlowNode, Prompt, TransferTarget } from './flow.ts';
 import type { MediaSession } from './media.ts';
+import type { Dialogue } from './dialogue.ts';
 import { RobotUnreachableError, runRobot, type RobotOutcome } from './robot.ts';
+import { runDialogue, type SpeechOutcome } from './speech-robot.ts';
 
 /**
  * The flow interpreter: walks a validated flow document over a media session. It knows nothing of
@@ -16,6 +18,8 @@ export interface FlowContext {
   attributes?: Record<string, unknown>;
   /** For the robot node (tests inject one); default: global fetch. */
   fetch?: typeof fetch;
+  /** Told of each node as it starts (the console's test call traces what runs where). */
+  onStep?: (node: FlowNode) => void;
 }
 
 export type FlowEnding =
@@ -39,6 +43,8 @@ export interface FlowOutcome {
   answers: QuestionAnswer[];
   transfer?: TransferOutcome;
   robot?: RobotOutcome;
+  /** A speech robot's turns, intent and business result. */
+  speech?: SpeechOutcome;
   /** Node ids in the order they ran (at most MAX_STEPS). */
   path: string[];
   error?: string;
@@ -114,6 +120,7 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
       if (out.path.length >= MAX_STEPS)
         throw new Error(`flow ran ${MAX_STEPS} steps without ending`);
       out.path.push(node.id);
+      ctx.onStep?.(node);
       switch (node.type) {
         case 'play':
           await session.play(resolvePrompt(node.prompt, vars), { bargeIn: node.bargeIn ?? true });
@@ -200,6 +207,25 @@ export async function runFlow(doc: FlowDocument, ctx: FlowContext): Promise<Flow
           });
           out.robot = r;
           out.digits += r.digits;
+          if (r.transfer) {
+            out.transfer = r.transfer;
+            if (r.transfer.ok) {
+              out.ending = 'transferred';
+              return finish(out, session, false);
+            }
+          }
+          node = r.hangup ? undefined : follow(node.next);
+          break;
+        }
+        case 'speech': {
+          const r = await runDialogue(node.dialogue as unknown as Dialogue, {
+            session,
+            variables: vars,
+            // The call data's SkillQueueName wins, as for an HTTP robot's transfer.
+            skillQueue: vars.SkillQueueName || node.skillQueue,
+          });
+          out.speech = r;
+          if (r.error) throw new Error(r.error);
           if (r.transfer) {
             out.transfer = r.transfer;
             if (r.transfer.ok) {

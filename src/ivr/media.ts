@@ -36,6 +36,31 @@ export interface TransferResult {
   detail: string;
 }
 
+export interface ListenOptions {
+  /** Played first; the customer may speak over it (barge-in stops it when `bargeIn`). */
+  prompt?: Prompt | undefined;
+  bargeIn: boolean;
+  /** Every phrase the dialogue listens for (normalised): the recogniser's grammar. */
+  phrases: readonly string[];
+  /** Silence before giving up (no input), counted after the prompt ends. */
+  timeoutMs: number;
+  /** Speech longer than this is cut and recognised as it is. */
+  maxSpeechMs: number;
+}
+
+export interface Heard {
+  /** `speech`: the customer said something (the transcript may still be empty). */
+  kind: 'speech' | 'silence' | 'hangup';
+  transcript: string;
+  confidence: number | null;
+  /** The customer spoke over the prompt and stopped it. */
+  bargedIn: boolean;
+  /** From the end of the customer's speech to the transcript (sip), in ms. */
+  recogniseMs?: number;
+  /** The recogniser failed (its error; the turn counts as no-match). */
+  error?: string;
+}
+
 /** A transfer target after `${var}` substitution. */
 export type ResolvedTarget = TransferTarget;
 
@@ -48,6 +73,11 @@ export interface MediaSession {
   transfer(target: ResolvedTarget): Promise<TransferResult>;
   /** Ends the call from our side; idempotent. */
   hangup(): Promise<void>;
+  /**
+   * Speech robots: plays the prompt and listens for the customer's words (sip: the recogniser on
+   * the call's audio; sim: the callee's scripted utterances). Absent: the adapter cannot listen.
+   */
+  hear?(o: ListenOptions): Promise<Heard>;
   /** Where the received audio is recorded, when the flow asks for it and the adapter can. */
   startRecording?(): string | undefined;
 }

@@ -26,6 +26,12 @@ export interface CallbackPayload {
   customField: string | null;
   attempt: number;
   digits: string | null;
+  /** Release of a speech robot's call: the intent, the turns, the business result it set. */
+  speech?: {
+    intent: string | null;
+    turns: unknown[];
+    businessResult: { code: string; subCode: string | null } | null;
+  };
 }
 
 export function callbackPayload(
@@ -47,9 +53,12 @@ export function callbackPayload(
     digits?: string | null;
     /** The call's recording, if any: `filePath` is where the API serves it (a URL path). */
     recording?: AttemptRecording | null;
+    /** The call's end detail (release): a speech robot's turns are passed on. */
+    detail?: Record<string, unknown> | null;
   },
   zone: Zone,
 ): CallbackPayload {
+  const speech = event === 'release' ? speechOf(a.detail) : undefined;
   const t = (d: Date | null) => (d ? DateTime.fromJSDate(d, { zone }).toISO() : null);
   return {
     event,
@@ -70,6 +79,18 @@ export function callbackPayload(
     customField: a.customField,
     attempt: a.attemptNo,
     digits: a.digits ?? null,
+    ...(speech ? { speech } : {}),
+  };
+}
+
+function speechOf(detail: Record<string, unknown> | null | undefined): CallbackPayload['speech'] {
+  const s = detail?.speech as { intent?: string | null; turns?: unknown[] } | undefined;
+  if (!s) return undefined;
+  const br = detail?.businessResult as { code: string; subCode: string | null } | undefined;
+  return {
+    intent: s.intent ?? null,
+    turns: s.turns ?? [],
+    businessResult: br ? { code: br.code, subCode: br.subCode } : null,
   };
 }
 

@@ -8,6 +8,7 @@ import {
 import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
 import type { Clock } from './clock.ts';
+import { registerPacingMetrics } from './pacing-metrics.ts';
 
 /**
  * Prometheus metrics of one process. Figures about the shared state (calls in progress, outbox
@@ -124,6 +125,7 @@ export function createMetrics(db: Db, clock: Clock): Metrics {
       for (const r of rows) this.set({ state: r.state }, Number(r.n));
     },
   });
+  registerPacingMetrics(registry, db);
   const openMetrics = new Registry<OpenMetricsContentType>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   for (const { name } of registry.getMetricsAsArray())

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGlitePool } from './pglite-pool.ts';
 import { migrate } from './migrate.ts';
+import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -31,6 +32,11 @@ export interface StoreOptions {
   poolSize?: number;
   /** PostgreSQL connections for API requests (default 4), apart from the engine's `poolSize`. */
   apiPoolSize?: number;
+  /**
+   * For an in-memory PGlite (no `dataDir`, `pglite` or `schema`): start from the prepared schema
+   * kept in this directory, building it on first use (store/snapshot.ts).
+   */
+  snapshotDir?: string | undefined;
   /** Run migrations on open (default true). */
   migrate?: boolean;
   /**
@@ -46,9 +52,33 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const toNumber = (v: string) => Number(v);
 
-export function newPGlite(dataDir?: string): PGlite {
+export function newPGlite(dataDir?: string, loadDataDir?: Blob): PGlite {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
-  return new PGlite(dataDir, { parsers: { [INT8]: toNumber, [NUMERIC]: toNumber } });
+  return new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+    parsers: { [INT8]: toNumber, [NUMERIC]: toNumber },
+  });
+}
+
+/**
+ * A fresh in-memory PGlite, from the prepared schema in `dir` when there is one for the current
+ * migrations (store/snapshot.ts). `fresh`: none was loaded, so the caller migrates and saves it.
+ */
+async function pgliteFromSnapshot(dir: string): Promise<{ lite: PGlite; fresh: boolean }> {
+  const snap = readSnapshot(dir);
+  if (snap) {
+    const lite = newPGlite(undefined, snap);
+    try {
+      await lite.waitReady;
+      return { lite, fresh: false };
+    } catch {
+      // Unreadable (another PGlite build, a damaged file): built again below.
+    }
+  }
+  const lite = newPGlite();
+  await lite.waitReady;
+  return { lite, fresh: true };
 }
 
 function withErrorListener(pool: pg.Pool, onError: (err: Error) => void): pg.Pool {
@@ -62,6 +92,8 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     throw new Error(`invalid schema name '${schema}'`);
   }
   let store: Store;
+  let snapshotTo: string | undefined;
+  let pgliteOpened: PGlite | undefined;
   if (opts.databaseUrl) {
     if (schema) {
       const admin = new pg.Client({ connectionString: opts.databaseUrl });
@@ -70,12 +102,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       await admin.end();
     }
     const onError = opts.onConnectionError ?? (() => {});
-    const newPool = (max: number) =>
+    const newPool = (max: number, jit: boolean) =>
       withErrorListener(
         new pg.Pool({
           connectionString: opts.databaseUrl,
           max,
-          ...(schema ? { options: `-c search_path=${schema}` } : {}),
+          options: [schema ? `-c search_path=${schema}` : '', jit ? '' : '-c jit=off']
+            .filter(Boolean)
+            .join(' '),
           types: {
             getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
               oid === INT8 || oid === NUMERIC
@@ -86,11 +120,15 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
         onError,
       );
     const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: newPool(opts.poolSize ?? 10) }),
+      // No JIT for the engine: its statements are short and many, and compiling one (when the
+      // planner's estimate passes jit_above_cost) costs more than running it.
+      dialect: new PostgresDialect({ pool: newPool(opts.poolSize ?? 10, false) }),
     });
     // Created on first use: most stores (tests, workers) never serve the API.
     const api = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: () => Promise.resolve(newPool(opts.apiPoolSize ?? 4)) }),
+      dialect: new PostgresDialect({
+        pool: () => Promise.resolve(newPool(opts.apiPoolSize ?? 4, true)),
+      }),
     });
     store = {
       db,
@@ -103,8 +141,17 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     };
   } else {
     const owned = !opts.pglite;
-    const lite = opts.pglite ?? newPGlite(opts.dataDir);
-    await lite.waitReady;
+    const useSnapshot = !opts.pglite && !opts.dataDir && !schema && opts.snapshotDir;
+    let lite: PGlite;
+    if (useSnapshot) {
+      const s = await pgliteFromSnapshot(opts.snapshotDir!);
+      lite = s.lite;
+      if (s.fresh) snapshotTo = opts.snapshotDir;
+    } else {
+      lite = opts.pglite ?? newPGlite(opts.dataDir);
+      await lite.waitReady;
+    }
+    pgliteOpened = lite;
     if (schema) {
       await lite.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
     }
@@ -122,7 +169,10 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       },
     };
   }
-  if (opts.migrate !== false) await migrate(store.db, schema ?? 'public');
+  if (opts.migrate !== false) {
+    await migrate(store.db, schema ?? 'public');
+    if (snapshotTo && pgliteOpened) await writeSnapshot(pgliteOpened, snapshotTo);
+  }
   return store;
 }
 

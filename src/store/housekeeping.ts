@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Scheduler, Timer } from '../platform/scheduler.ts';
+import { CAP_LOOKBACK_MS } from '../domain/number-caps.ts';
 import { pruneAudit } from './audit.ts';
+import { pruneNumberLocks } from './compliance.ts';
 import type { Db } from './db.ts';
 import { foldTaskCounts } from './progress.ts';
 
@@ -25,7 +27,8 @@ export interface HousekeeperOptions {
 
 /**
  * Small periodic upkeep of the store, on the injected clock: folds the task counters' deltas into
- * their totals (progress reads stay a few rows) and prunes audit rows past their retention. Every
+ * their totals (progress reads stay a few rows), prunes audit rows past their retention and the
+ * lock rows of numbers no cap can count any more (store/compliance.ts). Every
  * process may run one: folds take turns by an advisory lock, pruning twice deletes nothing twice.
  */
 export class Housekeeper {
@@ -55,11 +58,17 @@ export class Housekeeper {
     return foldTaskCounts(this.#o.db);
   }
 
-  /** Removes audit rows older than the retention; returns how many. */
+  /**
+   * Removes audit rows older than the retention, and the cap lock rows of numbers not dialed
+   * within the longest cap's reach; returns how many audit rows went.
+   */
   async prune(): Promise<number> {
-    const before = new Date(this.#o.scheduler.now().getTime() - this.#o.auditRetentionMs);
+    const now = this.#o.scheduler.now().getTime();
+    const before = new Date(now - this.#o.auditRetentionMs);
     const n = await pruneAudit(this.#o.db, before);
     if (n) this.#o.logger?.info({ removed: n, before }, 'audit rows past retention removed');
+    const locks = await pruneNumberLocks(this.#o.db, new Date(now - CAP_LOOKBACK_MS));
+    if (locks) this.#o.logger?.info({ removed: locks }, 'cap locks of numbers no longer dialed');
     return n;
   }
 

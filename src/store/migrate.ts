@@ -10,6 +10,11 @@ import * as m0007 from './migrations/0007-export-retention.ts';
 import * as m0008 from './migrations/0008-task-counts.ts';
 
 import * as m0009 from './migrations/0009-recording-retention.ts';
+import * as m0010 from './migrations/0010-compliance-holds.ts';
+import * as m0011 from './migrations/0011-task-forecasts.ts';
+import * as m0012 from './migrations/0012-skill-queue-states.ts';
+import * as m0013 from './migrations/0013-engine-leases.ts';
+import * as m0014 from './migrations/0014-task-pacing.ts';
 
 /** Migrations are listed here in order; each file exports `up`. They run on every start. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +28,11 @@ const migrations: Record<string, Migration> = {
   '0008-task-counts': m0008,
 
   '0009-recording-retention': m0009,
+  '0010-compliance-holds': m0010,
+  '0011-task-forecasts': m0011,
+  '0012-skill-queue-states': m0012,
+  '0013-engine-leases': m0013,
+  '0014-task-pacing': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -215,6 +215,7 @@ export async function contactDialState(
       'finish_reason',
       'finished_at',
       'attempts',
+      'hold',
     ])
     .where('tenant_id', '=', tenantId)
     .where('task_id', '=', taskId)

@@ -51,6 +51,11 @@ export async function readResults(
       sql<string | null>`history->0->>'startedAt'`.as('first_at'),
       sql<string | null>`history->-1->>'startedAt'`.as('last_at'),
       sql<string[]>`array(select e->>'number' from jsonb_array_elements(numbers) e)`.as('nums'),
+      // Each number's zones (domain/contact.ts withZones), `|`-joined; '' when not known.
+      sql<
+        string[]
+      >`array(select coalesce((select string_agg(z, '|') from jsonb_array_elements_text(e->'timeZones') z), '')
+                          from jsonb_array_elements(numbers) e)`.as('zones'),
       sql<string | null>`business_result->>'code'`.as('br_code'),
       sql<string | null>`business_result->>'subCode'`.as('br_sub'),
       'custom_field',
@@ -90,6 +95,7 @@ export async function readResults(
     firstAttemptAt: r.first_at,
     lastAttemptAt: r.last_at,
     numbers: r.nums,
+    timeZones: r.zones,
     businessResult: r.br_code,
     businessSubResult: r.br_sub,
     customField: r.custom_field,

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { PacingState } from '../domain/pacing.ts';
 
 /** Row types of every table, in snake_case as in SQL; mapped to camelCase by the store functions. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -57,9 +58,6 @@ export interface TasksTable {
   state_changed_at: Timestamp;
   starts_at: Timestamp;
   ends_at: Timestamp;
-  /** The pacing quota (domain/pacing.ts PacingState), shared by every engine. */
-  pacing: Json<{ units: number; denominator: number }> | null;
-  next_tick_at: Timestamp | null;
   /** Bumped whenever customers may need preparing (import, edit of order or filter). */
   prepare_gen: Generated<number>;
   /** The generation the engine last finished preparing. */
@@ -112,6 +110,13 @@ export interface ContactsTable {
   lease_owner: string | null;
   lease_expires_at: Timestamp | null;
   business_result: Json<Record<string, unknown>> | null;
+  /** Why a `waiting` contact waits other than for a retry (store/compliance.ts ContactHold). */
+  hold: Json<Record<string, unknown>> | null;
+}
+
+export interface NumberCapLocksTable {
+  tenant_id: string;
+  number: string;
 }
 
 export interface AttemptsTable {
@@ -127,6 +132,10 @@ export interface AttemptsTable {
   /** `active` while the call holds a channel, then `ended`. */
   state: string;
   engine_id: string | null;
+  /**
+   * The lease the call was claimed with; while active it is leased as long as its engine's row in
+   * `engine_leases` (renewed by the heartbeat), whichever is later.
+   */
   lease_expires_at: Timestamp | null;
   started_at: Timestamp;
   answered_at: Timestamp | null;
@@ -196,6 +205,22 @@ export interface ExportsTable {
   expires_at: Timestamp | null;
 }
 
+export interface ForecastsTable {
+  tenant_id: string;
+  task_id: string;
+  id: string;
+  /** `queued` → `running` → `done` | `failed` */
+  state: string;
+  request: Json<Record<string, unknown>>;
+  report: Json<Record<string, unknown>> | null;
+  error: string | null;
+  requested_by: string;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -209,4 +234,34 @@ export interface Database {
   outbox: OutboxTable;
   audit_log: AuditLogTable;
   exports: ExportsTable;
+  number_cap_locks: NumberCapLocksTable;
+  forecasts: ForecastsTable;
+  skill_queue_states: SkillQueueStatesTable;
+  engine_leases: EngineLeasesTable;
+  task_pacing: TaskPacingTable;
+}
+
+/** A task's pacing quota (domain/pacing.ts PacingState), shared by every engine, and next tick. */
+export interface TaskPacingTable {
+  tenant_id: string;
+  task_id: string;
+  pacing: Json<PacingState> | null;
+  next_tick_at: Timestamp | null;
+}
+
+/** One row per engine: its calls in progress stay its own until `expires_at` (the heartbeat). */
+export interface EngineLeasesTable {
+  engine_id: string;
+  expires_at: Timestamp;
+}
+
+export interface SkillQueueStatesTable {
+  tenant_id: string;
+  queue_id: string;
+  logged_in: number;
+  ready: number;
+  busy: number;
+  waiting: number;
+  avg_handle_sec: number;
+  reported_at: Date;
 }

@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import type { TenantSettings } from '../domain/tenant.ts';
+import { defaultTenantSettings, type TenantSettings } from '../domain/tenant.ts';
 
 export interface Tenant {
   id: string;
@@ -18,7 +18,8 @@ const toTenant = (r: {
 }): Tenant => ({
   id: r.id,
   name: r.name,
-  settings: r.settings as unknown as TenantSettings,
+  // Settings added later (localWindows, numberCaps) read as their defaults for older tenants.
+  settings: { ...defaultTenantSettings(), ...r.settings } as TenantSettings,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

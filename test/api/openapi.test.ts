@@ -71,7 +71,7 @@ describe(`the OpenAPI document (${dbKind})`, () => {
     );
     await h.runUntil('2026-11-23T12:00:00+08:00');
     doc = (await h.call(null, { method: 'GET', url: '/openapi.json' })).body as Doc;
-  }, 60_000);
+  }, 180_000);
   afterAll(() => h.stop());
 
   it('names every operation with a unique operationId and a summary, and lists a server', () => {
@@ -144,6 +144,15 @@ describe(`the OpenAPI document (${dbKind})`, () => {
       sessionId: async () => 'c0001',
       templateId: async () => template.body.id,
       exportId: async () => exported.body.id,
+      forecastId: async () => {
+        const f = await h.call(h.key, {
+          method: 'POST',
+          url: `${base}/tasks/${taskId}/forecast`,
+          payload: {},
+        });
+        expect(f.status, JSON.stringify(f.body)).toBe(202);
+        return (f.body as { id: string }).id;
+      },
       keyId: async () => (await get(`${base}/keys`)).items?.[0]?.id,
       attemptId: async () => (await get(`${base}/tasks/${taskId}/attempts`)).items?.[0]?.id,
       // The list beside the item: /flows/{id} → the first flow.
@@ -215,7 +224,7 @@ describe(`the OpenAPI document (${dbKind})`, () => {
     expect(invalid.status).toBe(422);
     expect(problemOf('/api/v1/tenants/{tenantId}/ous', 'post')(invalid.body)).toBe(true);
     expect(invalid.body.errors).toEqual([{ path: '/name', message: expect.any(String) }]);
-  }, 60_000);
+  }, 180_000);
 
   it('serves the typed client example of examples/typed-client', async () => {
     // The example as a user runs it (tsx, its own process) against this server over HTTP.
@@ -230,5 +239,5 @@ describe(`the OpenAPI document (${dbKind})`, () => {
     expect(stdout).toContain('imported: 1 new, 0 updated, 1 rejected');
     expect(stdout).toMatch(/row 2 \(C-1002\) \S*vip\S*: /);
     expect(stdout).toMatch(/c0001: busy after 3 attempt\(s\)/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -160,17 +160,21 @@ export class EnginePool {
     victim.child.kill(signal);
     const exit = await victim.exited;
     this.live.delete(victim);
-    // A dead engine renews nothing: what is active under its id now is what it held when killed.
+    // A dead engine renews nothing: what is active under its id now is what it held when killed,
+    // leased until its engine's lease row expires (or the lease it was claimed with, if later).
     const rows = await db
-      .selectFrom('attempts')
-      .select(['id', 'contact_id', 'lease_expires_at'])
-      .where('engine_id', '=', victim.engineId!)
-      .where('state', '=', 'active')
+      .selectFrom('attempts as a')
+      .leftJoin('engine_leases as e', 'e.engine_id', 'a.engine_id')
+      .select(['a.id', 'a.contact_id', 'a.lease_expires_at', 'e.expires_at'])
+      .where('a.engine_id', '=', victim.engineId!)
+      .where('a.state', '=', 'active')
       .execute();
     const held = rows.map((r) => ({
       id: Number(r.id),
       contactId: r.contact_id,
-      leaseUntil: r.lease_expires_at!,
+      leaseUntil: new Date(
+        Math.max(r.lease_expires_at!.getTime(), r.expires_at?.getTime() ?? -Infinity),
+      ),
     }));
     const rec: StopRecord =
       signal === 'SIGKILL'
@@ -313,6 +317,8 @@ export function checkStops(attempts: AttemptRows, stops: StopRecord[]): string[]
 export function checkRecords(
   { attempts, contacts }: Awaited<ReturnType<typeof loadRun>>,
   channels: number,
+  /** The tenant's `numberCaps` of attempts per rolling day, if any: never exceeded. */
+  dayCap?: number,
 ): { problems: string[]; peak: number; lost: number; shutdown: number } {
   const problems: string[] = [];
   for (const a of attempts.filter((x) => x.state !== 'ended' || !x.ended_at || !x.result))
@@ -381,6 +387,19 @@ export function checkRecords(
         problems.push(
           `${num}: overlapping calls by ${sorted[i - 1]!.engine_id} and ${sorted[i]!.engine_id}`,
         );
+    }
+  }
+
+  // No number got more calls in a rolling day than the cap allows (every engine counted them).
+  if (dayCap !== undefined) {
+    for (const [num, calls] of byNumber) {
+      const starts = calls
+        .filter((a) => a.result !== 'blocked' && a.result !== 'not_trusted')
+        .map((a) => a.started_at.getTime())
+        .sort((x, y) => x - y);
+      for (let i = dayCap; i < starts.length; i++)
+        if (starts[i]! - starts[i - dayCap]! < 86_400_000)
+          problems.push(`${num}: ${dayCap + 1} calls within a day, the cap is ${dayCap}`);
     }
   }
 

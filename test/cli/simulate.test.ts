@@ -319,7 +319,7 @@ describe(`outbound simulate (${dbKind})`, () => {
 
   it(
     'is the `outbound simulate` command, printing the same summary',
-    { timeout: 90_000 },
+    { timeout: 180_000 },
     async () => {
       // The command always runs on its own PGlite in memory; the database under test does not matter.
       const attemptsOut = path.join(dir, 'cli-attempts.jsonl');

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { fullTaskConfig } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
-import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
+import {
+  harnessConsole,
+  printConsoleOnFailure,
+  type HarnessConsole,
+} from './helpers/harness-console.ts';
 
 /**
  * The console's import dialog offers the file's character set (issue #11): a contact list saved
@@ -33,6 +37,8 @@ describe.skipIf(skip)('the console imports a CSV file in its character set (Chro
     taskId = r.body.id;
     ui = await harnessConsole(h);
   }, 120_000);
+
+  printConsoleOnFailure(() => ui);
 
   afterAll(async () => {
     await ui?.close();

@@ -3,7 +3,11 @@ import type { Page } from 'playwright-core';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { workdayTask } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
-import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
+import {
+  harnessConsole,
+  printConsoleOnFailure,
+  type HarnessConsole,
+} from './helpers/harness-console.ts';
 
 /**
  * An agent fills in the rest of a task's questionnaire in the console (issue #10, mode
@@ -64,6 +68,8 @@ describe.skipIf(skip)('an agent fills in the questionnaire in the console (Chrom
     await h.runUntil('2026-11-23T09:10:00+08:00');
     ui = await harnessConsole(h);
   }, 120_000);
+
+  printConsoleOnFailure(() => ui);
 
   afterAll(async () => {
     await ui?.close();

@@ -8,7 +8,11 @@ import { customers, engineHarness, type EngineHarness } from '../helpers/engine.
 import { recordAnsweredCalls } from '../helpers/recorded-sim.ts';
 import { workdayTask } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
-import { harnessConsole, type HarnessConsole } from './helpers/harness-console.ts';
+import {
+  harnessConsole,
+  printConsoleOnFailure,
+  type HarnessConsole,
+} from './helpers/harness-console.ts';
 
 /**
  * The console's attempt view plays a call's recording in real Chromium: the WAV is fetched with
@@ -39,6 +43,8 @@ describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
     ui = await harnessConsole(h);
   }, 120_000);
 
+  printConsoleOnFailure(() => ui);
+
   afterAll(async () => {
     await ui?.close();
     await h?.stop();
@@ -60,7 +66,7 @@ describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
     const before = await reads();
     const p = await callsOf(h.key, 'c0001');
     const table = p.getByTestId('attempts-table');
-    expect(await table.textContent()).toContain('0:02');
+    expect(await table.textContent()).toContain('2 s');
     await table.getByRole('button', { name: 'Play' }).click();
     const audio = p.getByTestId('recording-player');
     await audio.waitFor();
@@ -89,7 +95,7 @@ describe.skipIf(skip)('the console plays recordings (Chromium)', () => {
       })
     ).body.key as string;
     const p = await callsOf(viewer, 'c0001');
-    expect(await p.getByTestId('attempts-table').textContent()).toContain('0:02');
+    expect(await p.getByTestId('attempts-table').textContent()).toContain('2 s');
     expect(await p.getByRole('button', { name: 'Play' }).count()).toBe(0);
     await p.close();
   });

@@ -1,34 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, fullTaskConfig } from '../helpers/world.ts';
+import { allDay } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
-
-/** A task dialing all day, every day, with one attempt per customer and the given pace. */
-const allDay = (
-  name: string,
-  intervalSec: number,
-  callsPerInterval: number,
-  extra: Record<string, unknown> = {},
-) =>
-  fullTaskConfig({
-    name,
-    schedule: {
-      regular: [{ start: '00:00', end: '23:59' }],
-      specialDates: [],
-      specialPeriods: [],
-      allocations: { enabled: false, entries: [] },
-    },
-    strategy: { maxRingSec: 20, intervalSec, callsPerInterval },
-    callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 0, intervalSec: 0 }],
-      nonRetryResults: [],
-    },
-    businessResultPolicy: [],
-    ...extra,
-  });
 
 /** Calls started per second offset from `from`. */
 function perSecond(attempts: { startedAt: Date }[], from: string): Record<number, number> {

@@ -39,17 +39,19 @@ export interface TestApp {
 export async function testApp(
   start = '2026-11-23T08:00:00+08:00',
   appClock?: Clock,
-  deps: Partial<AppDeps> = {},
+  deps: Partial<AppDeps> | ((made: { db: TestStore['db']; clock: Clock }) => Partial<AppDeps>) = {},
 ): Promise<TestApp> {
   const store = await testStore();
   const clock = new VirtualClock(start);
+  const extra =
+    typeof deps === 'function' ? deps({ db: store.db, clock: appClock ?? clock }) : deps;
   const cipher = createCipher(randomBytes(32));
   const app = await buildApp({
     db: store.db,
     clock: appClock ?? clock,
     cipher,
     resolve: testResolver,
-    ...deps,
+    ...extra,
   });
   const { key: adminKey } = await createApiKey(store.db, {
     tenantId: null,

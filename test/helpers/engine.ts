@@ -1,9 +1,9 @@
 import { Dialer } from '../../src/engine/dialer.ts';
+import { connectSimAgents, simQueueBoard } from '../../src/cli/sim-agents.ts';
 import { VirtualScheduler } from '../../src/platform/scheduler.ts';
 import { SimTelephony } from '../../src/telephony/sim/adapter.ts';
 import type { NetworkRules } from '../../src/telephony/sim/network.ts';
 import { testApp, tenantWithKey, type TestApp } from './app.ts';
-import type { AppDeps } from '../../src/api/app.ts';
 import { OutboxDispatcher, type Channel } from '../../src/engine/outbox-dispatcher.ts';
 import type { LeasedMessage } from '../../src/store/outbox.ts';
 import { FULL_SETTINGS, seedWorld } from './world.ts';
@@ -48,7 +48,7 @@ export async function engineHarness(opts: {
   callbacks?: Channel;
   sms?: Channel;
   /** More of the app's dependencies (e.g. `recordingsDir`). */
-  app?: Partial<AppDeps>;
+  app?: Parameters<typeof testApp>[2];
 }): Promise<EngineHarness> {
   const sched = new VirtualScheduler(opts.start);
   const t = await testApp(opts.start, sched, opts.app);
@@ -77,7 +77,9 @@ export async function engineHarness(opts: {
     engineId: 'test-engine',
     idleMs: 3600_000,
     onOutbox: () => dispatcher.wakeAt(),
+    queueBoard: simQueueBoard(sim.centre),
   });
+  connectSimAgents(sim.centre, dialer);
   dialer.start();
   const base = '/api/v1/tenants/acme/tasks';
   return {

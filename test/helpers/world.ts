@@ -224,3 +224,30 @@ export async function acmeWithTask(): Promise<{ t: TestApp; key: string; taskId:
   if (r.status !== 201) throw new Error(`task: ${r.status} ${JSON.stringify(r.body)}`);
   return { t, key, taskId: r.body.id as string };
 }
+
+/** A task dialing all day, every day, with one attempt per customer and the given pace. */
+export const allDay = (
+  name: string,
+  intervalSec: number,
+  callsPerInterval: number,
+  extra: Record<string, unknown> = {},
+) =>
+  fullTaskConfig({
+    name,
+    schedule: {
+      regular: [{ start: '00:00', end: '23:59' }],
+      specialDates: [],
+      specialPeriods: [],
+      allocations: { enabled: false, entries: [] },
+    },
+    strategy: { maxRingSec: 20, intervalSec, callsPerInterval },
+    callStrategy: IN_ORDER,
+    resultPolicy: {
+      kind: 'global',
+      byResult: true,
+      rules: [{ result: 'busy', retries: 0, intervalSec: 0 }],
+      nonRetryResults: [],
+    },
+    businessResultPolicy: [],
+    ...extra,
+  });

@@ -277,5 +277,5 @@ describe.skipIf(!hasBaresip)(`the engine against baresip, end to end (${dbKind})
       calledNo: CUSTOMER,
       filePath: item.recording.url,
     });
-  }, 60_000);
+  }, 180_000);
 });

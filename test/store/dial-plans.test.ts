@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery, sql, type KyselyPlugin, type Transaction } from 'kysely';
 import type { Database } from '../../src/store/schema.ts';
-import * as dial from '../../src/store/dial.ts';
+import { claimContacts } from '../../src/store/claim.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { fullTaskConfig } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 /**
- * The engine's statements must touch only the rows they need (src/store/dial.ts: "a tick costs
+ * The engine's statements must touch only the rows they need (src/store/running-tasks.ts: "a tick costs
  * the same with 10 thousand or 1 million customers"). These tests run a statement of the engine as
  * the engine sends it, under EXPLAIN ANALYZE, and count the contact rows the database reads.
  * Both read every contact of the task once (bench/tick --ready 100000 showed ticks of 100-430 ms);
@@ -122,7 +122,7 @@ describe(`engine statements read only the rows they need (${dbKind})`, () => {
   it('claiming 30 customers reads about 30 contact rows, not every ready one', async () => {
     await sql`analyze contacts`.execute(h.store.db);
     const lease = new Date('2026-11-23T10:00:00+08:00');
-    const read = await rowsRead((trx) => dial.claimContacts(trx, taskId, 30, 'probe', lease));
+    const read = await rowsRead((trx) => claimContacts(trx, taskId, 30, 'probe', lease));
     // The claim orders by `due_at nulls first`: the contacts_ready index must hold due_at the same
     // way, or the database reads and sorts every ready contact on every claim.
     expect(read).toBeLessThanOrEqual(100);

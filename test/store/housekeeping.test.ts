@@ -49,6 +49,43 @@ describe(`housekeeping (${dbKind})`, () => {
     }
   });
 
+  it('drops the cap lock of a number not dialed for longer than any cap reaches, and keeps the rest', async () => {
+    const sched = new VirtualScheduler('2026-11-23T00:00:00Z');
+    const at = (daysAgo: number) => new Date(sched.now().getTime() - daysAgo * DAY);
+    const dialed: [string, number][] = [
+      ['+8613800000001', 40], // last dialed 40 days ago: no cap counts it now
+      ['+8613800000002', 40],
+      ['+8613800000002', 20], // dialed again 20 days ago: a 30-day cap still counts it
+      ['+8613800000003', 1],
+    ];
+    for (const [number, d] of dialed)
+      await sql`insert into attempts (tenant_id, task_id, contact_id, session_id, number,
+                                      number_index, attempt_no, state, started_at)
+                values ('acme', 'task-caps', 1, 's1', ${number}, 0, 1, 'ended', ${at(d)})`.execute(
+        s.db,
+      );
+    await sql`insert into number_cap_locks (tenant_id, number)
+              values ('acme', '+8613800000001'), ('acme', '+8613800000002'),
+                     ('acme', '+8613800000003'), ('other', '+8613800000003')`.execute(s.db);
+    const hk = new Housekeeper({
+      db: s.db,
+      scheduler: sched,
+      auditRetentionMs: 30 * DAY,
+      foldMs: DAY,
+    }).start();
+    try {
+      await sched.runUntil(sched.now());
+      const locks = await sql<{ t: string; n: string }>`
+        select tenant_id as t, number as n from number_cap_locks order by 1, 2`.execute(s.db);
+      expect(locks.rows).toEqual([
+        { t: 'acme', n: '+8613800000002' },
+        { t: 'acme', n: '+8613800000003' },
+      ]);
+    } finally {
+      await hk.stop();
+    }
+  });
+
   it('folds the progress counters every few seconds, leaving the counts as they were', async () => {
     const sched = new VirtualScheduler('2026-11-23T00:00:00Z');
     await sql`insert into contacts (tenant_id, task_id, session_id, priority, attributes, numbers,

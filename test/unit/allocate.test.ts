@@ -36,6 +36,34 @@ describe('channel allocation between tasks', () => {
   });
 });
 
+describe('one channel at a time, with the fraction owed carried over', () => {
+  /** Splits `free` channels `rounds` times, carrying each task's credit; returns the totals. */
+  function rounds(claimants: Claimant[], free: number, n: number): Record<string, number> {
+    const total: Record<string, number> = Object.fromEntries(claimants.map((x) => [x.id, 0]));
+    let cs = claimants;
+    for (let i = 0; i < n; i++) {
+      const credits = new Map<string, number>();
+      const got = allocate(cs, free, 'fill', credits);
+      for (const [id, k] of got) total[id]! += k;
+      cs = cs.map((x) => ({ ...x, credit: credits.get(x.id)! }));
+    }
+    return total;
+  }
+  it('goes round equal tasks in turn rather than always to the first', () => {
+    expect(rounds([c('a', 1, 5), c('b', 1, 5)], 1, 10)).toEqual({ a: 5, b: 5 });
+  });
+  it('goes round by rate: 1 : 2 : 1', () => {
+    expect(rounds([c('a', 1, 5, 1), c('b', 1, 5, 2), c('c', 1, 5, 1)], 1, 40)).toEqual({
+      a: 10,
+      b: 20,
+      c: 10,
+    });
+  });
+  it('without credits (a single split) it is the split of one instant', () => {
+    expect(rounds([c('a', 1, 5), c('b', 1, 5)], 1, 1)).toEqual({ a: 1, b: 0 });
+  });
+});
+
 describe('tasks held back by priority', () => {
   it('strict holds back every task below the highest one holding priority; fill holds back none', async () => {
     const { heldBack } = await import('../../src/engine/allocate.ts');

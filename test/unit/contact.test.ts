@@ -106,7 +106,9 @@ describe('validateContact', () => {
         customField: null,
         callData: null,
         attributes: { vip: 2, member: true, birthday: '1990-02-28', city: 'Shenzhen' },
+        // Without a country code the number's zone is not known: the task's applies.
         numbers: [{ number: '13800000001', type: 'mobile' }],
+        timeZone: null,
       },
     });
   });

@@ -46,7 +46,7 @@ describe('export header', () => {
       { code: 'priority', encrypted: false },
     ]);
     expect(h.slice(0, 3)).toEqual(['sessionId', 'state', 'finalResult']);
-    expect(h.slice(-3)).toEqual(['recordingSec', 'city', 'attribute.priority']);
+    expect(h.slice(-3)).toEqual(['timeZones', 'city', 'attribute.priority']);
     expect(new Set(h).size).toBe(h.length);
   });
 });
@@ -61,6 +61,7 @@ describe('export cells', () => {
     firstAttemptAt: '2026-11-23T01:00:00.000Z',
     lastAttemptAt: '2026-11-23T01:10:04.250Z',
     numbers: ['+8613800000001', '+8613900000002'],
+    timeZones: ['Asia/Shanghai', ''],
     businessResult: 'callback-later',
     businessSubResult: null,
     customField: '=1+1',
@@ -99,7 +100,8 @@ describe('export cells', () => {
       '',
       "'=1+1",
       2,
-      ...['', '', '', '', '', '', '', ''], // never called: no last attempt
+      ...['', '', '', '', '', '', '', '', '', ''], // never called: no last attempt
+      'Asia/Shanghai;UTC+8', // the second number's zone is not known: the task's
       'Shenzhen',
       'ID-1',
       'in clear',
@@ -111,7 +113,7 @@ describe('export cells', () => {
   it('masks numbers and hides encrypted attributes when masked', () => {
     const cells = exportCells(row, ctx(true));
     expect(cells[8]).toBe('+86138****0001;+86139****0002');
-    expect(cells.slice(21)).toEqual(['Shenzhen', '***', '***', '', 2]);
+    expect(cells.slice(24)).toEqual(['Shenzhen', '***', '***', '', 2]);
   });
 
   it('hides a value it cannot decrypt, and leaves a customer never called blank', () => {
@@ -129,7 +131,7 @@ describe('export cells', () => {
       ctx(false, () => null),
     );
     expect(cells.slice(2, 8)).toEqual(['', '', '', 0, '', '']);
-    expect(cells[22]).toBe('***');
+    expect(cells[25]).toBe('***');
   });
 
   it('writes what the last attempt collected; the recording as its URL, never the file', () => {
@@ -151,17 +153,64 @@ describe('export cells', () => {
       },
     };
     const cells = exportCells(called, { ...ctx(false), ids: { tenantId: 'acme', taskId: 't1' } });
-    expect(cells.slice(13, 21)).toEqual([
+    expect(cells.slice(13, 23)).toEqual([
       5,
       32.5,
       '12',
       'satisfied=1',
       'hello > survey > xfer',
       'vip-care: ok',
+      '',
+      '',
       '/api/v1/tenants/acme/tasks/t1/attempts/42/recording',
       32.5,
     ]);
     expect(cells.join()).not.toContain('.wav');
+  });
+
+  it("writes a speech robot's last intent and its turns", () => {
+    const called = {
+      ...row,
+      lastAttempt: {
+        id: 43,
+        startedAt: new Date('2026-11-23T01:00:00Z'),
+        answeredAt: new Date('2026-11-23T01:00:05Z'),
+        endedAt: new Date('2026-11-23T01:00:20Z'),
+        digits: null,
+        detail: {
+          ending: 'flow_end',
+          path: ['robot'],
+          speech: {
+            intent: 'yes',
+            turns: [
+              {
+                step: 'ask',
+                try: 1,
+                outcome: 'no_match',
+                transcript: 'what',
+                intent: null,
+                confidence: 0.4,
+                bargedIn: false,
+              },
+              {
+                step: 'ask',
+                try: 2,
+                outcome: 'match',
+                transcript: 'yes please',
+                intent: 'yes',
+                confidence: 0.93,
+                bargedIn: true,
+              },
+            ],
+          },
+        },
+      },
+    };
+    const cells = exportCells(called, ctx(false));
+    expect(cells.slice(19, 21)).toEqual([
+      'yes',
+      'ask: "what" → no_match (0.40); ask: "yes please" → yes (0.93)',
+    ]);
   });
 
   it('follows daylight saving in a named zone', () => {

@@ -1,47 +1,34 @@
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import type { AnchorHTMLAttributes } from 'react';
+import { Link as RouterLink, matchPath, useLocation as useRouterLocation } from 'react-router';
 
-/** A small history-API router: the console has a handful of pages and needs nothing more. */
-const listeners = new Set<() => void>();
-const notify = () => listeners.forEach((l) => l());
-window.addEventListener('popstate', notify);
+/**
+ * Thin shims over React Router for pages written against the console's first router (the lead
+ * removes them once every page uses React Router directly): `navigate` from anywhere, the
+ * location as path + query, `match`, and `Link`.
+ */
+type Navigate = (to: string, opts?: { replace?: boolean; state?: unknown }) => unknown;
+let navigator: Navigate | null = null;
 
-export function navigate(to: string, replace = false): void {
-  if (replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
-  notify();
+/** Set once by the app's router (routes.tsx). */
+export function setNavigator(n: Navigate): void {
+  navigator = n;
 }
 
-function subscribe(l: () => void) {
-  listeners.add(l);
-  return () => listeners.delete(l);
+export function navigate(to: string, replace = false, state?: unknown): void {
+  void navigator?.(to, { replace, state });
 }
 
-const current = () => location.pathname + location.search;
-
-export function useLocation(): { path: string; query: URLSearchParams } {
-  const href = useSyncExternalStore(subscribe, current);
-  const u = new URL(href, location.origin);
-  return { path: u.pathname, query: u.searchParams };
+export function useLocation(): { path: string; query: URLSearchParams; state: unknown } {
+  const l = useRouterLocation();
+  return { path: l.pathname, query: new URLSearchParams(l.search), state: l.state };
 }
 
 /** Matches `/tasks/:id/edit` against a path; null when it does not match. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split('/').filter(Boolean);
-  const s = path.split('/').filter(Boolean);
-  if (p.length !== s.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < p.length; i++) {
-    if (p[i]!.startsWith(':')) params[p[i]!.slice(1)] = decodeURIComponent(s[i]!);
-    else if (p[i] !== s[i]) return null;
-  }
-  return params;
+  const m = matchPath({ path: pattern, end: true }, path);
+  return m ? (m.params as Record<string, string>) : null;
 }
 
 export function Link({ to, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
-  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
-    e.preventDefault();
-    navigate(to);
-  };
-  return <a href={to} onClick={onClick} {...rest} />;
+  return <RouterLink to={to} {...rest} />;
 }

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { Api } from './api.ts';
 import type { Me, Tenant } from './types.ts';
+import { languageForKey } from './i18n/language.ts';
 
 const KEY = 'outbound.key';
 const TENANT = 'outbound.tenant';
@@ -50,6 +51,7 @@ export function SessionProvider(props: {
   const onSignedIn = useCallback(async (key: string) => {
     const s = await signIn(key);
     sessionStorage.setItem(KEY, key.trim());
+    languageForKey(s.me.keyId);
     setState(s);
     if (s.me.tenantId) setTenantId(s.me.tenantId);
   }, []);

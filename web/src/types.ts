@@ -72,6 +72,11 @@ export interface Attempt {
   recording?: { url: string; durationSec: number } | null;
   /** Questionnaire answers, the IVR's and an agent's. */
   answers?: { questionId: string; label: string; answer: string; answerLabel?: string }[];
+  /** A speech robot's turns: what the customer said and the intent it matched. */
+  speech?: {
+    intent: string | null;
+    turns: { step: string; outcome: string; transcript: string; intent: string | null }[];
+  } | null;
 }
 
 export interface Contact {

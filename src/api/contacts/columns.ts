@@ -3,7 +3,7 @@ import type { FieldError } from '../../platform/errors.ts';
 
 /**
  * The columns of a contact file (product.md Appendix B): `sessionId, priority, customField,
- * callData`, per number `numberN, typeN, sequenceN, delaySecN` (N from 1), and one column per
+ * callData, timeZone`, per number `numberN, typeN, sequenceN, delaySecN` (N from 1), and one column per
  * attribute code. Names match exactly (case-sensitive, surrounding spaces ignored). Fixed names win
  * over an attribute with the same code.
  */
@@ -23,6 +23,7 @@ export interface ColumnPlan {
   priority: number;
   customField: number;
   callData: number;
+  timeZone: number;
   /** By ascending N; -1 where a column is absent. */
   numbers: NumberColumns[];
   attributes: { code: string; index: number }[];
@@ -36,7 +37,7 @@ export interface HeaderCheck {
   fatal: FieldError[];
 }
 
-const FIXED = ['sessionId', 'priority', 'customField', 'callData'] as const;
+const FIXED = ['sessionId', 'priority', 'customField', 'callData', 'timeZone'] as const;
 const PER_NUMBER = /^(number|type|sequence|delaySec)([1-9][0-9]?)$/;
 
 export function planColumns(header: readonly string[], rules: ContactRules): HeaderCheck {
@@ -47,6 +48,7 @@ export function planColumns(header: readonly string[], rules: ContactRules): Hea
     priority: -1,
     customField: -1,
     callData: -1,
+    timeZone: -1,
     numbers: [],
     attributes: [],
   };
@@ -131,6 +133,8 @@ export function rowInput(cells: readonly string[], plan: ColumnPlan): RowInput {
       pre.push({ path: '/callData', message: 'must be valid JSON' });
     }
   }
+  const tz = at(cells, plan.timeZone);
+  if (tz !== '') input.timeZone = tz;
   const numbers: Record<string, unknown>[] = [];
   const ns: number[] = [];
   for (const c of plan.numbers) {

@@ -1,6 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
 import { AppError, invalid } from '../../platform/errors.ts';
 import { blankRow, columnOf, planColumns, rowInput, type ColumnPlan } from './columns.ts';
 import { ContactSink, type ImportReport, type ImportTarget } from './sink.ts';
@@ -253,6 +252,8 @@ async function readXlsx(source: Readable, t: ImportTarget): Promise<ImportReport
   let plan: ColumnPlan | undefined;
   let headerRow = 0;
   let storing = false;
+  // Loaded when a workbook comes (a large module most processes never need).
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
     worksheets: 'emit',
     sharedStrings: 'cache',

@@ -1,5 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { maskNumber, typedAttribute, type AttributeValue } from '../../domain/contact.ts';
+import {
+  maskNumber,
+  typedAttribute,
+  type AttributeValue,
+  type ContactNumber,
+} from '../../domain/contact.ts';
 import type { Attribute } from '../../domain/resources.ts';
 import type { Cipher } from '../../platform/cipher.ts';
 import type { ContactRow } from '../../store/contacts.ts';
@@ -22,8 +27,22 @@ export const ContactView = Type.Object({
       type: Type.Optional(Type.String()),
       sequence: Type.Optional(Type.Integer()),
       delaySec: Type.Optional(Type.Integer()),
+      timeZones: Type.Optional(
+        Type.Array(Type.String(), {
+          description:
+            "the number's zones for local windows, resolved at import; absent: the task's",
+        }),
+      ),
+      timeZoneFrom: Type.Optional(
+        Type.Union([Type.Literal('contact'), Type.Literal('number')], {
+          description: 'whether the zones are the contact’s timeZone or come from the number',
+        }),
+      ),
     }),
   ),
+  timeZone: Type.Union([Type.String(), Type.Null()], {
+    description: 'the time zone given for the customer at import, if any',
+  }),
   state: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -75,10 +94,17 @@ export function contactView(
     callData: c.callData,
     attributes,
     numbers: o.reveal ? c.numbers : c.numbers.map((n) => ({ ...n, number: maskNumber(n.number) })),
+    timeZone: contactTimeZone(c.numbers),
     state: c.state,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
+}
+
+/** The contact's own zone: stored on each number at import (domain/contact.ts withZones). */
+export function contactTimeZone(numbers: readonly ContactNumber[]): string | null {
+  const first = numbers[0];
+  return first?.timeZoneFrom === 'contact' ? (first.timeZones?.[0] ?? null) : null;
 }
 
 function reveal(stored: string, def: Attribute | undefined, cipher: Cipher): AttributeValue {

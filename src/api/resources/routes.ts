@@ -36,6 +36,7 @@ import { publishErrors, resourceErrors } from './rules.ts';
 import { systemResolver } from '../../notify/callback-target.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
 import { isEmptyFlow, type FlowDocument } from '../../ivr/flow.ts';
+import { unknownWordErrors, type Dialogue } from '../../ivr/dialogue.ts';
 import type { AppDeps } from '../app.ts';
 import { NoContent } from '../openapi.ts';
 
@@ -55,7 +56,7 @@ const Page = Type.Object({
  */
 export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app,
-  { db, clock, preparePrompts, resolve = systemResolver },
+  { db, clock, preparePrompts, unknownSpeechWords, resolve = systemResolver },
 ) => {
   /**
    * Publication checks the addresses the flow or robot would call, then converts the flow's
@@ -71,6 +72,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     if (refused.length) throw invalid(refused, `The ${label} cannot be published`);
     const flow = (doc.document ?? {}) as Record<string, unknown>;
     if (!preparePrompts || doc.status !== 'published' || isEmptyFlow(flow)) return;
+    // A speech robot's document is a dialogue: its prompts are prepared the same way.
     const errors = await preparePrompts(flow as unknown as FlowDocument);
     if (errors.length)
       throw invalid(
@@ -103,6 +105,9 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       const errors = schemaErrors(schema, doc);
       if (errors.length === 0)
         errors.push(...resourceErrors(kind, doc, await loadWorld(db, tenantId, tenant.settings)));
+      if (errors.length === 0 && kind === 'robots' && doc.kind === 'speech' && unknownSpeechWords)
+        for (const e of unknownWordErrors(doc.document as unknown as Dialogue, unknownSpeechWords))
+          errors.push({ path: `/document${e.path}`, message: e.message });
       if (errors.length) throw invalid(errors, `Invalid ${label}`);
       if (kind === 'flows' || kind === 'robots')
         await preparedForPublish(kind, label, doc, tenant.settings.callbackTrustlist);

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { FieldError } from '../../platform/errors.ts';
 import { isResultName, RESULT_NAMES } from '../../domain/result-codes.ts';
 import type { QuestionnaireQuestion, ResourceKind, World } from '../../domain/resources.ts';
+import { validateDialogue } from '../../ivr/dialogue.ts';
 import { validateFlowDocument } from '../../ivr/flow.ts';
 import { blocklistNumber } from '../../domain/blocklist.ts';
 import { savedTargetError, type Resolver } from '../../notify/callback-target.ts';
@@ -31,7 +32,12 @@ export function resourceErrors(
     });
   }
   if (kind === 'specialDates') errors.push(...specialDateErrors(doc));
-  if (kind === 'flows' || kind === 'robots') {
+  if (kind === 'robots' && doc.kind === 'speech') {
+    // A speech robot's document is its dialogue: the speech robot's own rules.
+    for (const e of validateDialogue(doc.document ?? {}))
+      errors.push({ path: `/document${e.path === '/' ? '' : e.path}`, message: e.message });
+    errors.push(...dialogueResultErrors(doc, world));
+  } else if (kind === 'flows' || kind === 'robots') {
     // The IVR interpreter's own rules for the flow document (every node, every link).
     for (const e of validateFlowDocument(doc.document ?? {}))
       errors.push({ path: `/document${e.path === '/' ? '' : e.path}`, message: e.message });
@@ -120,6 +126,40 @@ function specialDateErrors(doc: Record<string, unknown>): FieldError[] {
   return errors;
 }
 
+/**
+ * A business result a dialogue sets by name must be one of the tenant's (a `${var}` one, e.g. the
+ * intent, is known only during the call: settlement records what it becomes).
+ */
+function dialogueResultErrors(doc: Record<string, unknown>, world: World): FieldError[] {
+  const steps = (doc.document as { steps?: unknown } | undefined)?.steps;
+  if (!Array.isArray(steps)) return [];
+  const errors: FieldError[] = [];
+  steps.forEach(
+    (s: { type?: unknown; result?: { code?: unknown; subCode?: unknown } } | null, i) => {
+      const code = s?.type === 'set' ? s.result?.code : undefined;
+      if (typeof code !== 'string' || code.includes('${')) return;
+      const br = world.businessResults.find((b) => b.id === code);
+      if (!br)
+        errors.push({
+          path: `/document/steps/${i}/result/code`,
+          message: `'${code}' is not a business result of this tenant`,
+        });
+      const sub = s?.result?.subCode;
+      if (
+        br &&
+        typeof sub === 'string' &&
+        !sub.includes('${') &&
+        !br.subResults.some((x) => x.code === sub)
+      )
+        errors.push({
+          path: `/document/steps/${i}/result/subCode`,
+          message: `'${sub}' is not a sub-result of '${code}'`,
+        });
+    },
+  );
+  return errors;
+}
+
 /** The robot nodes of a flow's or robot's document, with their JSON path in the resource. */
 function robotNodes(
   doc: Record<string, unknown>,
@@ -145,7 +185,7 @@ export async function publishErrors(
 ): Promise<FieldError[]> {
   if ((kind !== 'flows' && kind !== 'robots') || doc.status !== 'published') return [];
   const targets: { url: string; path: string }[] = [];
-  if (kind === 'robots') {
+  if (kind === 'robots' && doc.kind !== 'speech') {
     if (typeof doc.endpoint !== 'string' || doc.endpoint === '')
       return [{ path: '/endpoint', message: 'a robot without an endpoint cannot be published' }];
     targets.push({ url: doc.endpoint, path: '/endpoint' });

@@ -6,7 +6,8 @@ import { decideAfterBusinessResult } from '../../domain/retry-policy.ts';
 import { buildRuntime } from '../../engine/task-runtime.ts';
 import { invalid, notFound } from '../../platform/errors.ts';
 import { audit } from '../../store/audit.ts';
-import * as dial from '../../store/dial.ts';
+import type { HistoryEntry, StoredNumber } from '../../store/claim.ts';
+import { settleContact } from '../../store/settle.ts';
 import { loadWorld } from '../../store/resources.ts';
 import { getTask } from '../../store/tasks.ts';
 import { getTenant } from '../../store/tenants.ts';
@@ -134,8 +135,8 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
             action: 'none' as const,
             reason: 'a call is in progress; the policy applies to results recorded between calls',
           };
-        const numbers = c.numbers as dial.StoredNumber[];
-        const history = c.history as dial.HistoryEntry[];
+        const numbers = c.numbers as StoredNumber[];
+        const history = c.history as HistoryEntry[];
         const order = roundOrder(numbers, task.config.callStrategy.numberRounds);
         const numberIndex = history.at(-1)?.numberIndex ?? c.next_number ?? order[0] ?? 0;
         const d = decideAfterBusinessResult({
@@ -150,7 +151,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         });
         if (!d) return { action: 'none' as const };
         if (d.kind === 'finish') {
-          await dial.settleContact(trx, c.id, history, {
+          await settleContact(trx, c.id, history, {
             kind: 'finish',
             result: history.at(-1)?.result ?? 'none',
             reason: d.reason,
@@ -158,7 +159,7 @@ export const businessResultRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
           });
           return { action: 'finish' as const, reason: d.reason };
         }
-        await dial.settleContact(trx, c.id, history, {
+        await settleContact(trx, c.id, history, {
           kind: 'retry',
           numberIndex: d.numberIndex,
           dueAt: d.notBefore,

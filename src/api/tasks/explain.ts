@@ -6,16 +6,22 @@ import {
   localDay,
 } from '../../domain/calling-windows.ts';
 import { passesFilter } from '../../domain/contact-order.ts';
+import type { ExplainReason } from '../../domain/explain-reasons.ts';
 import { roundOrder } from '../../domain/number-rounds.ts';
 import { buildRuntime, rateOf } from '../../engine/task-runtime.ts';
 import { notFound } from '../../platform/errors.ts';
 import type { Db } from '../../store/db.ts';
-import * as dial from '../../store/dial.ts';
+import type { HistoryEntry, StoredNumber } from '../../store/claim.ts';
+import { activeChannels } from '../../store/pacing-state.ts';
+import { runningTasks, taskFlags } from '../../store/running-tasks.ts';
 import { blockedAmong } from '../../store/blocklists.ts';
 import { contactDialState, queuedAhead } from '../../store/progress.ts';
 import { loadWorld } from '../../store/resources.ts';
 import { getTask } from '../../store/tasks.ts';
+import { taskAgentPacing } from '../../store/skill-queues.ts';
 import { getTenant } from '../../store/tenants.ts';
+import type { ContactHold } from '../../store/compliance.ts';
+import { complianceAnswer, holdAnswer } from './explain-compliance.ts';
 
 /**
  * "Why is this customer not being called right now?" — the first rule, in the engine's own order,
@@ -24,20 +30,7 @@ import { getTenant } from '../../store/tenants.ts';
 export interface Explanation {
   sessionId: string;
   callableNow: boolean;
-  reason:
-    | 'finished'
-    | 'task_not_running'
-    | 'task_not_started'
-    | 'task_ended'
-    | 'filtered_out'
-    | 'preparing'
-    | 'dialing'
-    | 'waiting_retry'
-    | 'outside_window'
-    | 'blocked_number'
-    | 'lower_priority_waiting'
-    | 'no_channel'
-    | 'queued';
+  reason: ExplainReason;
   detail: string;
   until?: string | null;
   rule?: Record<string, unknown>;
@@ -106,8 +99,10 @@ export async function explainContact(
   }
   if (c.state === 'dialing')
     return { ...base, reason: 'dialing', detail: 'a call to this customer is in progress' };
+  const held = holdAnswer(c.hold as ContactHold | null, c.attempts, rt, now);
+  if (c.state === 'waiting' && held) return { ...base, ...held };
   if (c.state === 'waiting' && c.due_at && c.due_at > now) {
-    const last = (c.history as dial.HistoryEntry[]).at(-1);
+    const last = (c.history as HistoryEntry[]).at(-1);
     return {
       ...base,
       reason: 'waiting_retry',
@@ -142,9 +137,11 @@ export async function explainContact(
       rule: { source: day.source, periods: day.periods },
     };
   }
-  const numbers = c.numbers as dial.StoredNumber[];
+  const numbers = c.numbers as StoredNumber[];
   const idx = c.next_number ?? roundOrder(numbers, task.config.callStrategy.numberRounds)[0] ?? 0;
   const number = numbers[idx]?.number;
+  const compliance = await complianceAnswer(db, rt, numbers, idx, now);
+  if (compliance) return { ...base, ...compliance };
   if (number && task.config.blocklistId) {
     const hit = (await blockedAmong(db, tenantId, task.config.blocklistId, [number], now)).get(
       number,
@@ -159,11 +156,11 @@ export async function explainContact(
     }
   }
   if (tenant.settings.priorityMode === 'strict') {
-    for (const other of await dial.runningTasks(db)) {
+    for (const other of await runningTasks(db)) {
       if (other.tenantId !== tenantId || other.id === taskId || other.priority >= task.priority)
         continue;
       const ort = buildRuntime(other, world);
-      if (isWithinWindow(now, ort.window) && (await dial.taskFlags(db, other.id)).open) {
+      if (isWithinWindow(now, ort.window) && (await taskFlags(db, other.id)).open) {
         return {
           ...base,
           reason: 'lower_priority_waiting',
@@ -173,7 +170,19 @@ export async function explainContact(
       }
     }
   }
-  const inUse = await dial.activeChannels(db, tenantId);
+  const agents = rt.pacingQueue ? await taskAgentPacing(db, tenantId, taskId) : null;
+  if (agents?.paused) {
+    return {
+      ...base,
+      reason: 'no_agents',
+      detail:
+        agents.paused === 'no_agents_logged_in'
+          ? `nobody is logged in to skill queue '${rt.pacingQueue!.name}': the task dials again when agents log in`
+          : `no fresh state of skill queue '${rt.pacingQueue!.name}' (the contact centre pushes it): the task dials again when one arrives`,
+      rule: { queue: agents.queueId, paused: agents.paused },
+    };
+  }
+  const inUse = await activeChannels(db, tenantId);
   if (inUse >= tenant.settings.channels) {
     return {
       ...base,

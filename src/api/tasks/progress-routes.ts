@@ -4,6 +4,8 @@ import { getTask } from '../../store/tasks.ts';
 import { getTenant } from '../../store/tenants.ts';
 import { listAttempts, taskProgress, tenantActiveCalls } from '../../store/progress.ts';
 import { deliveryLog } from '../../store/outbox.ts';
+import { heldCounts } from '../../store/compliance.ts';
+import { taskAgentPacing } from '../../store/skill-queues.ts';
 import { maySeePersonalData, requireTenant } from '../auth.ts';
 import { assertVisible } from './service.ts';
 import { maskNumber } from '../../domain/contact.ts';
@@ -14,6 +16,18 @@ import { DeliveryPage, ExplanationView, ProgressView } from './progress-views.ts
 
 const TaskParams = Type.Object({ tenantId: Type.String(), taskId: Type.String() });
 const tags = ['tasks'];
+
+/** Tasks paced by agents show the queue's figures (null until the engine's first tick). */
+async function agentPacingOf(
+  db: AppDeps['db'],
+  tenantId: string,
+  task: { id: string; config: { strategy: { pacing?: string | undefined } } },
+) {
+  const mode = task.config.strategy.pacing;
+  if (!mode || mode === 'fixed') return {};
+  const a = await taskAgentPacing(db, tenantId, task.id);
+  return { agentPacing: a && { ...a, at: new Date(a.at).toISOString() } };
+}
 
 export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, clock }) => {
   app.get(
@@ -41,10 +55,12 @@ export const progressRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         ...progress,
         firstAttemptAt: progress.firstAttemptAt?.toISOString() ?? null,
         lastAttemptAt: progress.lastAttemptAt?.toISOString() ?? null,
+        held: await heldCounts(db, task.id),
         channels: {
           tenant: tenant?.settings.channels ?? 0,
           inUse: await tenantActiveCalls(db, req.params.tenantId),
         },
+        ...(await agentPacingOf(db, req.params.tenantId, task)),
         at: clock.now().toISOString(),
       };
     },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { EXPLAIN_REASONS } from '../../domain/explain-reasons.ts';
 
 /**
  * Response schemas of the task's read-outs (progress, deliveries, explain, results): what the
@@ -39,12 +40,53 @@ export const ProgressView = Type.Object(
     ),
     firstAttemptAt: MaybeInstant,
     lastAttemptAt: MaybeInstant,
+    held: Type.Object(
+      {
+        localHours: Type.Integer({
+          description: 'waiting customers held outside their local hours (part of byState.waiting)',
+        }),
+        numberCap: Type.Integer({
+          description: 'waiting customers whose number is at a cap (part of byState.waiting)',
+        }),
+      },
+      open,
+    ),
     channels: Type.Object(
       {
         tenant: Type.Integer({ description: "the tenant's channel limit" }),
         inUse: Type.Integer({ description: "the tenant's calls in progress, all tasks" }),
       },
       open,
+    ),
+    agentPacing: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            mode: OneOf(['progressive', 'predictive']),
+            queueId: Type.String(),
+            paused: Type.Union([OneOf(['no_agents_logged_in', 'no_queue_state']), Type.Null()], {
+              description: 'why dialing is paused by the queue, or null',
+            }),
+            gain: Type.Number(),
+            reachRate: Type.Number({ description: 'estimated answer rate × transfer rate' }),
+            ready: Type.Union([Type.Integer(), Type.Null()]),
+            busy: Type.Union([Type.Integer(), Type.Null()]),
+            loggedIn: Type.Union([Type.Integer(), Type.Null()]),
+            waiting: Type.Integer(),
+            abandonRate: Type.Number({ description: 'over the rolling window' }),
+            abandoned: Type.Integer(),
+            outcomes: Type.Integer({
+              description: 'transfers answered or abandoned in the window',
+            }),
+            waitP50Sec: Type.Union([Type.Number(), Type.Null()]),
+            waitP95Sec: Type.Union([Type.Number(), Type.Null()]),
+            occupancy: Type.Union([Type.Number(), Type.Null()]),
+            at: Instant,
+          },
+          { ...open, description: 'pacing by agents, as the last engine tick measured it' },
+        ),
+        Type.Null(),
+      ]),
     ),
     at: Instant,
   },
@@ -81,23 +123,7 @@ export const ExplanationView = Type.Object(
   {
     sessionId: Type.String(),
     callableNow: Type.Boolean(),
-    reason: Type.Union(
-      [
-        'finished',
-        'task_not_running',
-        'task_not_started',
-        'task_ended',
-        'filtered_out',
-        'preparing',
-        'dialing',
-        'waiting_retry',
-        'outside_window',
-        'blocked_number',
-        'lower_priority_waiting',
-        'no_channel',
-        'queued',
-      ].map((r) => Type.Literal(r)),
-    ),
+    reason: Type.Union(EXPLAIN_REASONS.map((r) => Type.Literal(r))),
     detail: Type.String(),
     until: Type.Optional(MaybeInstant),
     rule: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

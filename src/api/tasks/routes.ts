@@ -11,6 +11,7 @@ import type { AppDeps } from '../app.ts';
 import { NoContent } from '../openapi.ts';
 import { resultDetailRoutes } from './result-detail-routes.ts';
 import { answersRoutes } from './answers-routes.ts';
+import { forecastRoutes } from './forecast-routes.ts';
 
 export const TaskView = Type.Object({
   id: Type.String(),
@@ -61,6 +62,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
   // The per-customer detail with its attempts' outcomes; registered here so app.ts needs no entry.
   await app.register(resultDetailRoutes, deps);
   await app.register(answersRoutes, deps);
+  await app.register(forecastRoutes, deps);
   app.post(
     '/tenants/:tenantId/tasks',
     {
@@ -75,7 +77,15 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
     },
     async (req, reply) => {
       const p = requireTenant(req, req.params.tenantId, 'operate');
-      const task = await createTask(db, req.params.tenantId, req.body, p, clock.now(), resolve);
+      const task = await createTask(
+        db,
+        req.params.tenantId,
+        req.body,
+        p,
+        clock.now(),
+        resolve,
+        deps.preparePrompts,
+      );
       return reply.code(201).send(taskView(task));
     },
   );
@@ -162,7 +172,16 @@ export const taskRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
     async (req) => {
       const p = requireTenant(req, req.params.tenantId, 'operate');
       return taskView(
-        await editTask(db, req.params.tenantId, req.params.taskId, req.body, p, clock.now()),
+        await editTask(
+          db,
+          req.params.tenantId,
+          req.params.taskId,
+          req.body,
+          p,
+          clock.now(),
+          resolve,
+          deps.preparePrompts,
+        ),
       );
     },
   );

@@ -15,8 +15,14 @@ import {
   type Task,
 } from '../../store/tasks.ts';
 import { requireOu, type Principal } from '../auth.ts';
-import { resetPreparation } from '../../store/dial.ts';
+import { resetPreparation } from '../../store/preparation.ts';
+import { releaseHolds } from '../../store/compliance.ts';
 import { savedTargetError, systemResolver, type Resolver } from '../../notify/callback-target.ts';
+import type { FlowDocument } from '../../ivr/flow.ts';
+import type { FieldError } from '../../platform/errors.ts';
+
+/** Renders prompts (the sip adapter's prompt store); absent: prompts are not prepared (sim). */
+export type PreparePrompts = (doc: FlowDocument) => Promise<FieldError[]>;
 
 /** Validates a whole task configuration against the tenant's world; every error at once. */
 export async function validConfig(
@@ -25,6 +31,7 @@ export async function validConfig(
   input: unknown,
   p: Principal,
   resolve: Resolver = systemResolver,
+  prepare?: PreparePrompts,
 ): Promise<TaskConfig> {
   const tenant = await getTenant(db, tenantId);
   if (!tenant) throw notFound('tenant', tenantId);
@@ -42,7 +49,23 @@ export async function validConfig(
       'Invalid task configuration',
     );
   }
+  await messagePromptReady(result.config, prepare);
   return result.config;
+}
+
+/**
+ * The AMD message left on voicemail is rendered when the task is saved, as a flow's prompts are
+ * at publication: a message that cannot be played is refused now, not found on the first machine.
+ */
+async function messagePromptReady(config: TaskConfig, prepare?: PreparePrompts): Promise<void> {
+  const prompt = config.strategy.amd?.messagePrompt;
+  if (!prepare || !prompt || !config.strategy.amd?.enabled) return;
+  const errors = await prepare({ nodes: [{ id: 'message', type: 'play', prompt }] });
+  if (errors.length)
+    throw invalid(
+      errors.map((e) => ({ path: '/strategy/amd/messagePrompt', message: e.message })),
+      'Invalid task configuration',
+    );
 }
 
 const nameTaken = (name: string) =>
@@ -58,8 +81,9 @@ export async function createTask(
   p: Principal,
   now: Date,
   resolve: Resolver = systemResolver,
+  prepare?: PreparePrompts,
 ): Promise<Task> {
-  const config = await validConfig(db, tenantId, input, p, resolve);
+  const config = await validConfig(db, tenantId, input, p, resolve, prepare);
   const task = await insertTask(db, {
     tenantId,
     id: randomUUID(),
@@ -80,8 +104,9 @@ export async function editTask(
   p: Principal,
   now: Date,
   resolve: Resolver = systemResolver,
+  prepare?: PreparePrompts,
 ): Promise<Task> {
-  const config = await validConfig(db, tenantId, input, p, resolve);
+  const config = await validConfig(db, tenantId, input, p, resolve, prepare);
   try {
     return await db.transaction().execute(async (trx) => {
       const task = await lockTask(trx, tenantId, taskId);
@@ -98,6 +123,8 @@ export async function editTask(
       ) {
         await resetPreparation(trx, taskId);
       }
+      if (!same(task.config.localWindows, config.localWindows))
+        await releaseHolds(trx, { tenantId, taskId }, now);
       return updated;
     });
   } catch (e) {

@@ -12,6 +12,10 @@ import {
 } from '../../domain/tenant.ts';
 import { schemaErrors } from '../../domain/schema-errors.ts';
 import { parseZone } from '../../domain/calling-windows.ts';
+import { emptyWorld, type World } from '../../domain/resources.ts';
+import { complianceSettingsErrors } from '../../domain/validate-tenant-compliance.ts';
+import { loadWorld } from '../../store/resources.ts';
+import { releaseHolds } from '../../store/compliance.ts';
 import { AppError, invalid, notFound, type FieldError } from '../../platform/errors.ts';
 import {
   getCallbackSecret,
@@ -73,6 +77,8 @@ const newSecret = () => randomBytes(32).toString('base64url');
 export function mergeSettings(
   current: TenantSettings,
   patch: Record<string, unknown>,
+  /** The tenant's resources, for references of localWindows and numberCaps. */
+  world?: World,
 ): TenantSettings {
   const merged: Record<string, unknown> = { ...defaultTenantSettings(), ...current, ...patch };
   if (patch.smsProviders && typeof patch.smsProviders === 'object') {
@@ -101,6 +107,13 @@ export function mergeSettings(
   if (rules && rules.minLength > rules.maxLength) {
     errors.push({ path: '/settings/numberRules/minLength', message: 'must not exceed maxLength' });
   }
+  errors.push(
+    ...complianceSettingsErrors(
+      merged,
+      world ?? emptyWorld(merged as TenantSettings),
+      errors.map((e) => e.path),
+    ),
+  );
   if (errors.length) throw invalid(errors);
   return merged as TenantSettings;
 }
@@ -240,7 +253,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         }
       }
       // Validated in clear, stored with the provider credentials encrypted.
-      const merged = mergeSettings(openProviderSecrets(t.settings, cipher), patch);
+      const merged = mergeSettings(
+        openProviderSecrets(t.settings, cipher),
+        patch,
+        await loadWorld(db, t.id, t.settings),
+      );
       await checkSmsEndpoint(merged, 'smsProviders' in patch || 'callbackTrustlist' in patch);
       const settings = sealProviderSecrets(merged, cipher);
       const now = clock.now();
@@ -249,6 +266,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         settings,
         now,
       });
+      if ('localWindows' in patch || 'numberCaps' in patch)
+        await releaseHolds(db, { tenantId: t.id }, now);
       await audit(db, {
         tenantId: t.id,
         at: now,

@@ -4,7 +4,11 @@ import { parseFlow } from '../../ivr/flow.ts';
 import { runFlow } from '../../ivr/interpreter.ts';
 import type { ResultName } from '../../domain/result-codes.ts';
 import type { CallEnd, CallEvents, CallRequest, Telephony } from '../port.ts';
-import { SimMediaSession } from './media.ts';
+import type { Prompt } from '../../ivr/flow.ts';
+import type { AmdResult } from '../sip/media/amd.ts';
+import { simAmd } from './amd.ts';
+import { SimMediaSession, simPromptMs } from './media.ts';
+import { SimContactCentre } from './agents.ts';
 import { ANSWERED, SimNetwork, type NetworkRules, type Outcome } from './network.ts';
 
 /**
@@ -20,6 +24,7 @@ import { ANSWERED, SimNetwork, type NetworkRules, type Outcome } from './network
  * ends with everything the flow collected so far: the flow is aborted and its outcome awaited.
  */
 type SimOutcome = Outcome & { ringSec: number; talkSec: number };
+type SimAmdDetail = AmdResult & { action: string; message?: 'left' };
 
 interface Live {
   timer: Timer;
@@ -29,6 +34,8 @@ interface Live {
   session?: SimMediaSession;
   /** Why we stopped the flow, when it was us. */
   stop?: 'engine' | 'machine';
+  /** The AMD decision that let the call through (the task's `strategy.amd`). */
+  amd?: SimAmdDetail;
   /** Settles once the call's `ended` event was delivered. */
   done: Promise<void>;
   settle: () => void;
@@ -36,6 +43,8 @@ interface Live {
 
 export class SimTelephony implements Telephony {
   readonly network: SimNetwork;
+  /** The agents behind the simulated skill queues (`rules.queues`). */
+  readonly centre: SimContactCentre;
   readonly #sched: Scheduler;
   readonly #live = new Map<string, Live>();
   readonly #fetch: typeof fetch | undefined;
@@ -50,6 +59,7 @@ export class SimTelephony implements Telephony {
     this.#sched = sched;
     this.#fetch = opts.fetch;
     this.network = new SimNetwork(rules, seed);
+    this.centre = new SimContactCentre(sched, rules.queues ?? {}, seed);
   }
 
   get liveCalls(): number {
@@ -91,9 +101,46 @@ export class SimTelephony implements Telephony {
       live.answered = true;
       await events.answered(new Date(ringEnd));
       if (live.ended) return; // hung up by the engine meanwhile
+      if (!req.amd?.enabled) return this.#connected(req, live, o, ringEnd, end);
+      // AMD: the greeting goes through the sip adapter's detector; the flow starts after it.
+      const amd: SimAmdDetail = {
+        ...simAmd(req.amd, o.machine?.greetingSec),
+        action: req.amd.action,
+      };
+      const decidedAt = ringEnd + amd.analysisMs;
+      if (amd.decision === 'machine' && amd.action !== 'continue') {
+        let at = decidedAt;
+        if (amd.action === 'leave_message') {
+          // After the greeting and a second of silence, the message plays, then we hang up.
+          const greetingEnd = ringEnd + (o.machine?.greetingSec ?? 0.75) * 1000 + 1000;
+          const msg = req.amd.messagePrompt;
+          at = Math.max(decidedAt, greetingEnd) + (msg ? simPromptMs(msg as Prompt) : 0);
+          amd.message = 'left';
+        }
+        live.timer = this.#sched.at(at, () =>
+          end('answering_machine', at, { ending: 'answering_machine', amd }),
+        );
+        return;
+      }
+      live.amd = amd;
+      live.timer = this.#sched.at(decidedAt, () =>
+        live.ended ? undefined : this.#connected(req, live, o, decidedAt, end),
+      );
+    });
+  }
+
+  /** The call is connected (after AMD, if any): the flow runs, or the channel is held. */
+  #connected(
+    req: CallRequest,
+    live: Live,
+    o: SimOutcome,
+    ringEnd: number,
+    end: (result: ResultName, at: number, detail?: Record<string, unknown>) => Promise<void>,
+  ): Promise<void> | undefined {
+    {
       const flow = parseFlow(req.flow);
       if (flow.kind !== 'empty') return this.#runFlow(req, live, o, ringEnd, flow);
-      if (o.machine) {
+      if (o.machine && !live.amd) {
         const at = ringEnd + o.machine.greetingSec * 1000;
         live.timer = this.#sched.at(at, () =>
           end('answering_machine', at, { ending: 'answering_machine', amd: 'machine' }),
@@ -101,8 +148,10 @@ export class SimTelephony implements Telephony {
         return;
       }
       const hangAt = ringEnd + o.talkSec * 1000;
-      live.timer = this.#sched.at(hangAt, () => end(o.result, hangAt));
-    });
+      const detail = live.amd ? { ending: 'customer_hangup', amd: live.amd } : undefined;
+      live.timer = this.#sched.at(hangAt, () => end(o.result, hangAt, detail));
+      return undefined;
+    }
   }
 
   #end(callId: string, live: Live, end: CallEnd): Promise<void> {
@@ -133,9 +182,16 @@ export class SimTelephony implements Telephony {
         ? []
         : (o.keys ?? []).map((k) => ({ at: answeredAt + k.atSec * 1000, digits: k.digits })),
       hangupAt: answeredAt + o.talkSec * 1000,
+      ...(machine ? {} : { says: o.says ?? [] }),
+      onTransfer: (t) => {
+        if ('skillQueue' in t) this.centre.transfer(t.skillQueue, req.callId);
+      },
     });
     live.session = session;
-    if (machine) {
+    // A machine the detector did not catch (or no AMD: the network's own perfect detection, see
+    // docs/simulate.md) — without AMD the call ends when the greeting does; with it, the machine
+    // records whatever the flow says until its talk time.
+    if (machine && !live.amd) {
       live.timer = this.#sched.at(answeredAt + machine.greetingSec * 1000, () => {
         const idle = session.idle();
         live.stop ??= 'machine';
@@ -155,6 +211,7 @@ export class SimTelephony implements Telephony {
     const idle = session.idle();
     void runFlow(flow.doc, ctx).then(async (outcome) => {
       const end = flowCallEnd(outcome, this.#sched.now());
+      if (live.amd) end.detail = { ...end.detail, amd: live.amd };
       if (live.stop === 'machine') {
         end.result = 'answering_machine';
         end.detail = { ...end.detail, ending: 'answering_machine', amd: 'machine' };

@@ -2,6 +2,8 @@ import type { Prompt } from '../../ivr/flow.ts';
 import type {
   CollectOptions,
   CollectResult,
+  Heard,
+  ListenOptions,
   MediaSession,
   PlayResult,
   ResolvedTarget,
@@ -15,6 +17,9 @@ import type { Scheduler, Timer } from '../../platform/scheduler.ts';
  *   (a collect is waiting, or a prompt with barge-in plays), starting KEY_MS after listening starts;
  * - presses its timed `keys` at their given instants whether listened to or not (a key nobody
  *   listens to is buffered, as a real phone's RFC 4733 digits are, and counts for the next collect);
+ * - says its `says` utterances in order, one each time a speech robot listens, SPEECH_START_MS
+ *   after the prompt ends and lasting SPEECH_MS_PER_CHAR a character (an empty one is silence:
+ *   the robot waits its whole no-input time); the text is what the robot "recognises";
  * - hangs up at `hangupAt` (answer time + talk time) unless the flow ended first.
  * Prompts last `promptMs(prompt)`: text at TEXT_MS_PER_CHAR, files FILE_MS unless told otherwise.
  *
@@ -25,6 +30,9 @@ import type { Scheduler, Timer } from '../../platform/scheduler.ts';
 export const KEY_MS = 500;
 export const TEXT_MS_PER_CHAR = 70;
 export const FILE_MS = 3000;
+/** How long the callee takes to start speaking after a prompt, and per character it says. */
+export const SPEECH_START_MS = 600;
+export const SPEECH_MS_PER_CHAR = 60;
 
 export function simPromptMs(p: Prompt): number {
   return 'text' in p ? Math.max(1000, p.text.length * TEXT_MS_PER_CHAR) : FILE_MS;
@@ -36,6 +44,10 @@ export interface SimMediaOptions {
   timedKeys?: { at: number; digits: string }[];
   hangupAt: number;
   promptMs?: (p: Prompt) => number;
+  /** What the callee says, one utterance per listen. */
+  says?: string[];
+  /** Hands a transferred call over (the sim's contact centre, ./agents.ts). */
+  onTransfer?: (target: ResolvedTarget) => void;
 }
 
 interface Op {
@@ -45,7 +57,9 @@ interface Op {
 export class SimMediaSession implements MediaSession {
   readonly #sched: Scheduler;
   readonly #promptMs: (p: Prompt) => number;
+  readonly #onTransfer: ((target: ResolvedTarget) => void) | undefined;
   #keys: string;
+  readonly #says: string[];
   #buffer = '';
   #op: Op | undefined;
   #timers: Timer[] = [];
@@ -62,7 +76,9 @@ export class SimMediaSession implements MediaSession {
   constructor(sched: Scheduler, o: SimMediaOptions) {
     this.#sched = sched;
     this.#keys = o.keys;
+    this.#says = [...(o.says ?? [])];
     this.#promptMs = o.promptMs ?? simPromptMs;
+    this.#onTransfer = o.onTransfer;
     this.#hangupTimer = sched.at(o.hangupAt, () => {
       const idle = this.idle();
       this.#end('callee');
@@ -160,6 +176,18 @@ export class SimMediaSession implements MediaSession {
     });
   }
 
+  async hear(o: ListenOptions): Promise<Heard> {
+    const nothing = { transcript: '', confidence: null, bargedIn: false };
+    if (o.prompt) await this.play(o.prompt, { bargeIn: false });
+    if (this.#hungUp) return { kind: 'hangup', ...nothing };
+    const said = this.#says.shift()?.trim() ?? '';
+    const ms = said ? SPEECH_START_MS + said.length * SPEECH_MS_PER_CHAR : o.timeoutMs;
+    const why = await this.#wait((done) => this.#after(ms, () => done('timer')));
+    if (why === 'hangup') return { kind: 'hangup', ...nothing };
+    if (!said) return { kind: 'silence', ...nothing };
+    return { kind: 'speech', transcript: said.toLowerCase(), confidence: 1, bargedIn: false };
+  }
+
   wait(ms: number): Promise<void> {
     if (this.#hungUp) return Promise.resolve();
     return this.#wait((done) => this.#after(ms, () => done('timer'))).then(() => undefined);
@@ -168,6 +196,7 @@ export class SimMediaSession implements MediaSession {
   transfer(target: ResolvedTarget): Promise<TransferResult> {
     if (this.#hungUp) return Promise.resolve({ ok: false, detail: 'call ended' });
     this.transfers.push(target);
+    this.#onTransfer?.(target);
     return Promise.resolve({ ok: true, detail: 'sim' });
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { RESULT_NAMES, type ResultName } from '../../domain/result-codes.ts';
+import { SimQueue } from './agents.ts';
 
 /**
  * The simulated carrier network's rules (the `network` of a simulate scenario): which outcome a
@@ -32,6 +33,13 @@ export const Outcome = Type.Object(
           description: 'keys pressed at given times after the answer, listened to or not',
         },
       ),
+    ),
+    says: Type.Optional(
+      Type.Array(Type.String({ maxLength: 500 }), {
+        maxItems: 100,
+        description:
+          'what the callee says to a speech robot, one utterance per time it listens ("" is silence); recognised as text',
+      }),
     ),
     machine: Type.Optional(
       Type.Object(
@@ -68,6 +76,12 @@ export const NetworkRules = Type.Object(
           { additionalProperties: false },
         ),
       ),
+    ),
+    queues: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 200 }), SimQueue, {
+        description:
+          'the agents behind each skill queue, by the name flows transfer to (./agents.ts)',
+      }),
     ),
   },
   { additionalProperties: false },

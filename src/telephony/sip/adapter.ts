@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from '../../platform/logger.ts';
 import type { Scheduler } from '../../platform/scheduler.ts';
 import type { CallEnd, CallEvents, CallRequest, Telephony } from '../port.ts';
@@ -10,6 +11,8 @@ import { dial, giveUp, newCall } from './invite.ts';
 import { Pacer } from './media/pacer.ts';
 import { bindRtp } from './media/ports.ts';
 import { PromptStore } from './media/prompts.ts';
+import { PocketsphinxRecogniser } from './media/pocketsphinx.ts';
+import type { Recogniser } from '../../ivr/recogniser.ts';
 import { header, type SipRequest } from './message.ts';
 import { sdpOffer } from './sdp.ts';
 import { SipStack, type Endpoint } from './stack.ts';
@@ -29,6 +32,11 @@ export interface SipTelephonyOptions {
   /** For robot nodes. */
   fetch?: typeof fetch;
   pacer?: Pacer;
+  /**
+   * How speech robots hear (docs/robots.md, "Recogniser port"). Default: the embedded
+   * pocketsphinx when installed; `null`: none (speech robots hear nothing).
+   */
+  recogniser?: Recogniser | null;
 }
 
 export class SipTelephony implements Telephony {
@@ -73,6 +81,8 @@ export class SipTelephony implements Telephony {
       domain: o.config.domain ?? o.config.trunk.host,
       pacer: this.pacer,
       prompts: this.prompts,
+      recogniser:
+        o.recogniser === undefined ? defaultRecogniser(o.config) : (o.recogniser ?? undefined),
       fetch: o.fetch,
       report: (call, end) => this.#report(call, end),
       finish: (call, end) => this.#finish(call, end),
@@ -237,6 +247,13 @@ export class SipTelephony implements Telephony {
 }
 
 /** The prompt store of a sip configuration (the adapter's, and the API's at publish). */
+/** pocketsphinx, when its Debian packages are installed; its grammars go with the prompt cache. */
+export function defaultRecogniser(config: SipConfig): PocketsphinxRecogniser | undefined {
+  if (!PocketsphinxRecogniser.available()) return undefined;
+  const dir = config.promptCacheDir ?? SIP_DEFAULTS.promptCacheDir;
+  return new PocketsphinxRecogniser({ grammarDir: join(dir, 'grammars') });
+}
+
 export function promptStoreFor(config: SipConfig): PromptStore {
   return new PromptStore({
     cacheDir: config.promptCacheDir ?? SIP_DEFAULTS.promptCacheDir,

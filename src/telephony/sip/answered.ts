@@ -31,6 +31,8 @@ export function onAnswered(ctx: CallContext, call: SipCall, res: SipResponse): v
     dtmfPt: sdp?.dtmfPt,
     pacer: ctx.pacer,
     prompts: ctx.prompts,
+    recogniser: ctx.recogniser,
+    ...(ctx.config.hearing ? { hearing: ctx.config.hearing } : {}),
     sched: ctx.sched,
     recordPath,
     signal: { hangup: () => sendBye(ctx, call), transfer: (t) => transfer(ctx, call, t) },

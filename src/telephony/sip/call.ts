@@ -7,6 +7,7 @@ import { SIP_DEFAULTS, type SipConfig } from './config.ts';
 import type { Dialog } from './dialog.ts';
 import type { Pacer } from './media/pacer.ts';
 import type { RtpPorts } from './media/ports.ts';
+import type { Recogniser } from '../../ivr/recogniser.ts';
 import type { PromptStore } from './media/prompts.ts';
 import type { RtpSession } from './media/session.ts';
 import type { SipRequest } from './message.ts';
@@ -59,6 +60,8 @@ export interface CallContext {
   domain: string;
   pacer: Pacer;
   prompts: PromptStore;
+  /** Speech robots' recogniser (default: pocketsphinx when installed). */
+  recogniser: Recogniser | undefined;
   fetch: typeof fetch | undefined;
   /** Tells the engine how the call ended, once; the SIP call may live on (CANCEL, BYE). */
   report(call: SipCall, end: CallEnd): void;

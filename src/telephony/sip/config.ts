@@ -42,6 +42,13 @@ export interface SipConfig {
   transferWaitSec?: number;
   socketBufferBytes?: number;
   userAgent?: string;
+  /** How speech robots tell speech from silence (media/hear.ts; docs/robots.md, tuning). */
+  hearing?: {
+    minSpeechMs?: number;
+    endSilenceMs?: number;
+    preRollMs?: number;
+    silenceThreshold?: number;
+  };
 }
 
 export const SIP_DEFAULTS = {

@@ -25,8 +25,10 @@ function newest(dir: string): number {
 export async function ensureWebBuilt(): Promise<void> {
   const index = path.join(root, 'web/dist/index.html');
   const web = path.join(root, 'web');
+  // The console bundles the API's schemas (src/domain) for its forms: a schema change rebuilds it.
   const sources = Math.max(
     newest(path.join(web, 'src')),
+    newest(path.join(root, 'src/domain')),
     statSync(path.join(web, 'index.html')).mtimeMs,
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
@@ -52,6 +54,9 @@ export async function launch(): Promise<{ context: BrowserContext; close: () => 
       '--disable-quic',
     ],
   });
+  // `serve --speed 600` answers slowly while its engine races the accelerated clock: the console's
+  // first load (1.7 MB of script) can take tens of seconds on a busy 2-core machine.
+  context.setDefaultNavigationTimeout(120_000);
   return {
     context,
     close: async () => {

@@ -1,60 +1,51 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useId, useRef } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import type { Api } from '../api.ts';
 import type { Resource } from '../types.ts';
 
-/** Loads something once (and again on `reload` or when `deps` change). */
+/**
+ * Shims over TanStack Query for files written against the console's first loading hooks (the lead
+ * removes them once every page uses lib/queries.ts). Each call is its own query: the keys here
+ * cannot tell two call sites apart, so nothing is shared through them.
+ */
 export function useLoad<T>(
   load: (signal: AbortSignal) => Promise<T>,
   deps: unknown[],
 ): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<unknown>();
-  const [loading, setLoading] = useState(true);
-  const [n, setN] = useState(0);
-  useEffect(() => {
-    const ctl = new AbortController();
-    setLoading(true);
-    load(ctl.signal)
-      .then((d) => {
-        if (!ctl.signal.aborted) {
-          setData(d);
-          setError(undefined);
-        }
-      })
-      .catch((e: unknown) => {
-        if (!ctl.signal.aborted) setError(e);
-      })
-      .finally(() => {
-        if (!ctl.signal.aborted) setLoading(false);
-      });
-    return () => ctl.abort();
-  }, [...deps, n]);
-  const reload = useCallback(() => setN((x) => x + 1), []);
-  return { data, error, loading, reload };
+  const id = useId();
+  const q = useQuery({
+    queryKey: ['useLoad', id, ...deps],
+    queryFn: ({ signal }) => load(signal),
+    gcTime: 0,
+    placeholderData: (prev) => prev,
+  });
+  return {
+    data: q.data,
+    error: q.error ?? undefined,
+    loading: q.isFetching,
+    reload: () => void q.refetch(),
+  };
 }
 
 /** Calls `fn` every `ms` while mounted (and at once); the latest `fn` is used each time. */
 export function usePoll(fn: () => Promise<void> | void, ms: number, enabled = true): void {
+  const id = useId();
   const ref = useRef(fn);
   ref.current = fn;
-  useEffect(() => {
-    if (!enabled) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const tick = async () => {
+  useQuery({
+    queryKey: ['usePoll', id],
+    queryFn: async () => {
       try {
         await ref.current();
       } catch {
         /* the next tick tries again */
       }
-      if (!stopped) timer = setTimeout(tick, ms);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [ms, enabled]);
+      return Date.now();
+    },
+    enabled,
+    refetchInterval: ms,
+    gcTime: 0,
+  });
 }
 
 /** Every item of a resource list, following `next` (resources page with `after`). */

@@ -1,3 +1,4 @@
+import { i18n } from '../i18n/index.ts';
 import type { TaskState } from '../types.ts';
 
 /**
@@ -7,23 +8,20 @@ import type { TaskState } from '../types.ts';
 export type Operation = 'contacts' | 'start' | 'suspend' | 'edit' | 'delete';
 
 export function whyNot(op: Operation, state: TaskState): string | null {
+  const s = { state: i18n.t(`common:states.${state}`) };
   switch (op) {
     case 'contacts':
-      return state === 'expired' ? 'an expired task takes no more contacts' : null;
+      return state === 'expired' ? i18n.t('pages:whyNot.contacts', s) : null;
     case 'start':
-      return state === 'draft' || state === 'suspended'
-        ? null
-        : `only a draft or suspended task can be started; this one is ${state}`;
+      return state === 'draft' || state === 'suspended' ? null : i18n.t('pages:whyNot.start', s);
     case 'suspend':
       return state === 'running' || state === 'completed'
         ? null
-        : `only a running or completed task can be suspended; this one is ${state}`;
+        : i18n.t('pages:whyNot.suspend', s);
     case 'edit':
-      return state === 'draft' || state === 'suspended'
-        ? null
-        : `edit in draft or suspended only; suspend the task first (it is ${state})`;
+      return state === 'draft' || state === 'suspended' ? null : i18n.t('pages:whyNot.edit', s);
     case 'delete':
-      return state === 'running' ? 'a running task cannot be deleted; suspend it first' : null;
+      return state === 'running' ? i18n.t('pages:whyNot.delete', s) : null;
   }
 }
 

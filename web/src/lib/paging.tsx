@@ -1,5 +1,6 @@
 import { Button, Group } from '@mantine/core';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 /**
  * Keyset paging as the API does it: each page hands back `next`, the key of the page after it.
@@ -26,10 +27,11 @@ export function useKeyset<K>(): Keyset<K> {
 
 /** Previous / Next page buttons for a keyset-paged list. */
 export function PageButtons<K>({ pages, next }: { pages: Keyset<K>; next: K | null | undefined }) {
+  const { t } = useTranslation();
   return (
     <Group>
       <Button variant="default" disabled={!pages.canGoBack} onClick={pages.back}>
-        Previous page
+        {t('previousPage')}
       </Button>
       <Button
         variant="default"
@@ -37,7 +39,7 @@ export function PageButtons<K>({ pages, next }: { pages: Keyset<K>; next: K | nu
         onClick={() => next !== null && next !== undefined && pages.forward(next)}
         data-testid="next-page"
       >
-        Next page
+        {t('nextPage')}
       </Button>
     </Group>
   );

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Group, Stack, Table, Text } from '@mantine/core';
-import { ApiError, messageOf, type Api, type Problem } from '../api.ts';
-import { fmtTime } from '../lib/format.ts';
+import { useTranslation } from 'react-i18next';
+import { ApiError, type Api, type Problem } from '../api.ts';
+import { plainError } from '../lib/plain.ts';
+import { fmtDuration, fmtTime } from '../lib/format.ts';
 import type { Attempt, Role } from '../types.ts';
 import { ManualAnswers } from './ManualAnswers.tsx';
 
@@ -14,20 +16,19 @@ import { ManualAnswers } from './ManualAnswers.tsx';
 export function AttemptTable({
   attempts: given,
   api,
-  zone,
   role,
   path,
   manualQuestionnaireId,
 }: {
   attempts: Attempt[];
   api: Api;
-  zone: string | null;
   role: Role;
   /** `/tenants/{t}/tasks/{id}`: where the task's attempts are. */
   path: string;
   /** The task's manual questionnaire, which an agent fills in for answered calls. */
   manualQuestionnaireId: string | null;
 }) {
+  const { t } = useTranslation('pages');
   // Attempts whose answers an agent saved here, as the server returned them.
   const [saved, setSaved] = useState<Record<number, Attempt>>({});
   const attempts = given.map((a) => saved[a.id] ?? a);
@@ -50,7 +51,7 @@ export function AttemptTable({
       }
       setPlaying({ attemptId: a.id, src: URL.createObjectURL(await res.blob()) });
     } catch (e) {
-      setError(`Recording of call ${a.attemptNo}: ${messageOf(e)}`);
+      setError(t('attempts.recordingError', { n: a.attemptNo, error: plainError(e) }));
     } finally {
       setLoading(null);
     }
@@ -62,15 +63,15 @@ export function AttemptTable({
         <Table.Thead>
           <Table.Tr>
             <Table.Th>#</Table.Th>
-            <Table.Th>Number</Table.Th>
-            <Table.Th>Caller</Table.Th>
-            <Table.Th>Started</Table.Th>
-            <Table.Th>Answered</Table.Th>
-            <Table.Th>Ended</Table.Th>
-            <Table.Th>Result</Table.Th>
-            <Table.Th>Digits</Table.Th>
-            <Table.Th>Answers</Table.Th>
-            <Table.Th>Recording</Table.Th>
+            <Table.Th>{t('attempts.number')}</Table.Th>
+            <Table.Th>{t('attempts.caller')}</Table.Th>
+            <Table.Th>{t('attempts.started')}</Table.Th>
+            <Table.Th>{t('attempts.answered')}</Table.Th>
+            <Table.Th>{t('attempts.ended')}</Table.Th>
+            <Table.Th>{t('attempts.result')}</Table.Th>
+            <Table.Th>{t('attempts.digits')}</Table.Th>
+            <Table.Th>{t('attempts.answers')}</Table.Th>
+            <Table.Th>{t('attempts.recording')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -81,9 +82,9 @@ export function AttemptTable({
                 <Table.Td>{a.attemptNo}</Table.Td>
                 <Table.Td>{a.number}</Table.Td>
                 <Table.Td>{a.callerNo ?? '—'}</Table.Td>
-                <Table.Td>{fmtTime(a.startedAt, zone)}</Table.Td>
-                <Table.Td>{fmtTime(a.answeredAt, zone)}</Table.Td>
-                <Table.Td>{fmtTime(a.endedAt, zone)}</Table.Td>
+                <Table.Td>{fmtTime(a.startedAt)}</Table.Td>
+                <Table.Td>{fmtTime(a.answeredAt)}</Table.Td>
+                <Table.Td>{fmtTime(a.endedAt)}</Table.Td>
                 <Table.Td>
                   {a.result ?? a.state}{' '}
                   {a.code ? (
@@ -100,9 +101,27 @@ export function AttemptTable({
                         .map((x) => `${x.label}: ${x.answerLabel ?? x.answer}`)
                         .join('; ')}
                     </Text>
+                    {a.speech?.turns.length ? (
+                      <Text
+                        span
+                        size="sm"
+                        title={t('attempts.speech')}
+                        data-testid="attempt-speech"
+                      >
+                        {a.speech.turns
+                          .map((x) =>
+                            x.intent
+                              ? t('attempts.heard', { transcript: x.transcript, intent: x.intent })
+                              : x.transcript
+                                ? t('attempts.notUnderstood', { transcript: x.transcript })
+                                : t('attempts.silence'),
+                          )
+                          .join('; ')}
+                      </Text>
+                    ) : null}
                     {mayFill && a.answeredAt && a.state === 'ended' ? (
                       <Button size="compact-xs" variant="light" onClick={() => setFilling(a)}>
-                        Questionnaire
+                        {t('attempts.questionnaire')}
                       </Button>
                     ) : null}
                   </Group>
@@ -117,7 +136,7 @@ export function AttemptTable({
                           loading={loading === a.id}
                           onClick={() => void play(a, rec.url)}
                         >
-                          Play
+                          {t('attempts.play')}
                         </Button>
                       ) : null}
                       <Text span size="xs" c="dimmed">
@@ -150,8 +169,9 @@ export function AttemptTable({
       {playing && (
         <Stack gap={4}>
           <Text size="sm">
-            Call {attempts.find((a) => a.id === playing.attemptId)?.attemptNo}: customer on the
-            left, Outbound on the right
+            {t('attempts.channels', {
+              n: attempts.find((a) => a.id === playing.attemptId)?.attemptNo,
+            })}
           </Text>
           <audio
             key={playing.src}
@@ -165,9 +185,4 @@ export function AttemptTable({
       )}
     </Stack>
   );
-}
-
-function fmtDuration(sec: number): string {
-  const s = Math.round(sec);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }

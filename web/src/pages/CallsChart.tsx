@@ -1,10 +1,14 @@
 import { Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { toLocalInput } from '../lib/zone.ts';
+import { getDisplayZone } from '../lib/format.ts';
 
 /** Calls started per minute of service time, the last hour with calls, as an SVG bar chart. */
-export function CallsChart(props: { perMinute: Map<number, number>; zone: string | null }) {
-  const { perMinute, zone } = props;
-  if (perMinute.size === 0) return <Text c="dimmed">no calls yet</Text>;
+export function CallsChart(props: { perMinute: Map<number, number> }) {
+  const { t } = useTranslation('pages');
+  const { perMinute } = props;
+  const zone = getDisplayZone();
+  if (perMinute.size === 0) return <Text c="dimmed">{t('chart.noCalls')}</Text>;
   const last = Math.max(...perMinute.keys());
   const first = Math.max(Math.min(...perMinute.keys()), last - 59);
   const minutes = Array.from({ length: last - first + 1 }, (_, i) => first + i);
@@ -12,14 +16,13 @@ export function CallsChart(props: { perMinute: Map<number, number>; zone: string
   const w = 560;
   const h = 140;
   const bw = w / Math.max(minutes.length, 10);
-  const label = (m: number) =>
-    toLocalInput(new Date(m * 60000).toISOString(), zone ?? '+00:00').slice(11);
+  const label = (m: number) => toLocalInput(new Date(m * 60000).toISOString(), zone).slice(11);
   return (
     <svg
       viewBox={`0 0 ${w} ${h + 18}`}
       width="100%"
       role="img"
-      aria-label="calls per minute"
+      aria-label={t('details.perMinute')}
       data-testid="calls-chart"
     >
       {minutes.map((m, i) => {
@@ -34,7 +37,7 @@ export function CallsChart(props: { perMinute: Map<number, number>; zone: string
             height={bh}
             fill="var(--mantine-color-blue-6)"
           >
-            <title>{`${label(m)}: ${v} calls`}</title>
+            <title>{t('chart.bar', { time: label(m), n: v })}</title>
           </rect>
         );
       })}
@@ -45,7 +48,7 @@ export function CallsChart(props: { perMinute: Map<number, number>; zone: string
         {label(last)}
       </text>
       <text x={w} y={11} fontSize={11} textAnchor="end">
-        max {max}/min
+        {t('chart.max', { n: max })}
       </text>
     </svg>
   );

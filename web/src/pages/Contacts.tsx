@@ -14,10 +14,13 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { messageOf } from '../api.ts';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { plainMessage, usePlainError } from '../lib/plain.ts';
+import { useTaskQuery } from '../lib/queries.ts';
+import { explainSentences } from '../lib/explain.ts';
 import { useTenant } from '../session.tsx';
 import { Link } from '../router.tsx';
-import { useLoad } from '../lib/hooks.ts';
 import { fmtTime } from '../lib/format.ts';
 import { whyNot } from '../lib/lifecycle.ts';
 import type { Contact, Explanation, ImportReport, Task } from '../types.ts';
@@ -27,12 +30,12 @@ const STATES = ['ready', 'waiting', 'dialing', 'filtered', 'finished'];
 
 /** Character sets a CSV file may be in (the API's `charset`); spreadsheets' Unicode text has a BOM. */
 const CHARSETS = [
-  { value: 'utf-8', label: 'CSV in UTF-8' },
-  { value: 'gb18030', label: 'CSV in GB18030 / GBK' },
-  { value: 'big5', label: 'CSV in Big5' },
-  { value: 'shift_jis', label: 'CSV in Shift_JIS' },
-  { value: 'iso-8859-1', label: 'CSV in Latin-1' },
-  { value: 'windows-1252', label: 'CSV in Windows-1252' },
+  { value: 'utf-8', name: 'UTF-8' },
+  { value: 'gb18030', name: 'GB18030 / GBK' },
+  { value: 'big5', name: 'Big5' },
+  { value: 'shift_jis', name: 'Shift_JIS' },
+  { value: 'iso-8859-1', name: 'Latin-1' },
+  { value: 'windows-1252', name: 'Windows-1252' },
 ];
 
 /**
@@ -41,8 +44,10 @@ const CHARSETS = [
  * not being called now.
  */
 export function Contacts({ taskId }: { taskId: string }) {
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
   const { api, base, me } = useTenant();
-  const task = useLoad((s) => api.get<Task>(`${base}/tasks/${taskId}`, undefined, s), [taskId]);
+  const task = useTaskQuery(taskId);
   const [progress, setProgress] = useState<number | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -52,21 +57,23 @@ export function Contacts({ taskId }: { taskId: string }) {
   const pages = useKeyset<string>();
   const [explain, setExplain] = useState<Explanation | null>(null);
   const cursor = pages.current;
-  const page = useLoad(
-    (s) =>
+  const q = {
+    sessionId,
+    number: /^[0-9*#+]+$/.test(number) ? number : undefined,
+    state,
+    cursor,
+    limit: 50,
+  };
+  const page = useQuery({
+    queryKey: [base, 'tasks', taskId, 'contacts', q],
+    queryFn: ({ signal }) =>
       api.get<{ items: Contact[]; next: string | null }>(
         `${base}/tasks/${taskId}/contacts`,
-        {
-          sessionId,
-          number: /^[0-9*#+]+$/.test(number) ? number : undefined,
-          state,
-          cursor,
-          limit: 50,
-        },
-        s,
+        q,
+        signal,
       ),
-    [taskId, sessionId, number, state, cursor],
-  );
+    placeholderData: (prev) => prev,
+  });
 
   const [charset, setCharset] = useState('utf-8');
   // Cleared after each upload, so the same file can be sent again (e.g. in another charset).
@@ -85,9 +92,9 @@ export function Contacts({ taskId }: { taskId: string }) {
       );
       setReport(r);
       pages.reset();
-      page.reload();
+      void page.refetch();
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     } finally {
       setProgress(null);
       resetFile.current?.();
@@ -103,7 +110,7 @@ export function Contacts({ taskId }: { taskId: string }) {
         ),
       );
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     }
   };
 
@@ -113,27 +120,28 @@ export function Contacts({ taskId }: { taskId: string }) {
       pages.reset();
       set(v);
     };
-  const t = task.data;
+  const tk = task.data;
   const blocked =
-    me.role === 'viewer'
-      ? 'this key is read-only (viewer)'
-      : t
-        ? whyNot('contacts', t.state)
-        : null;
+    me.role === 'viewer' ? t('common:readOnly') : tk ? whyNot('contacts', tk.state) : null;
 
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Contact list {t ? `— ${t.name}` : ''}</Title>
+        <Title order={2}>
+          {t('contacts.title')} {tk ? `— ${tk.name}` : ''}
+        </Title>
         <Group>
-          <Link to={`/tasks/${taskId}`}>Task details</Link>
-          <Link to="/tasks">Call management</Link>
+          <Link to={`/tasks/${taskId}`}>{t('contacts.taskDetails')}</Link>
+          <Link to="/tasks">{t('common:nav.tasks')}</Link>
         </Group>
       </Group>
       <Group>
         <Select
-          aria-label="CSV character set"
-          data={CHARSETS}
+          aria-label={t('contacts.charset')}
+          data={CHARSETS.map((c) => ({
+            value: c.value,
+            label: t('contacts.csvIn', { name: c.name }),
+          }))}
           value={charset}
           onChange={(v) => setCharset(v ?? 'utf-8')}
           allowDeselect={false}
@@ -152,20 +160,21 @@ export function Contacts({ taskId }: { taskId: string }) {
               title={blocked ?? undefined}
               data-testid="upload"
             >
-              Upload CSV / XLSX
+              {t('contacts.upload')}
             </Button>
           )}
         </FileButton>
         <Text size="sm" c="dimmed">
-          Columns: sessionId, priority, customField, number1, type1, number2, type2, …, one column
-          per attribute, callData (JSON).
+          {t('contacts.columns')}
         </Text>
       </Group>
       {progress !== null && (
         <Stack gap={2}>
           <Progress value={progress * 100} animated size="lg" data-testid="upload-progress" />
           <Text size="xs">
-            {progress < 1 ? `Uploading ${Math.round(progress * 100)}%` : 'Checking rows…'}
+            {progress < 1
+              ? t('contacts.uploading', { pct: Math.round(progress * 100) })
+              : t('contacts.checking')}
           </Text>
         </Stack>
       )}
@@ -173,7 +182,12 @@ export function Contacts({ taskId }: { taskId: string }) {
       {report && (
         <Alert
           color={report.rejected ? 'yellow' : 'green'}
-          title={`Imported: ${report.inserted} new, ${report.updated} updated, ${report.rejected} rejected of ${report.received} rows`}
+          title={t('contacts.imported', {
+            inserted: report.inserted,
+            updated: report.updated,
+            rejected: report.rejected,
+            received: report.received,
+          })}
           withCloseButton
           onClose={() => setReport(null)}
           data-testid="import-report"
@@ -182,10 +196,10 @@ export function Contacts({ taskId }: { taskId: string }) {
             <Table data-testid="import-errors">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Row</Table.Th>
-                  <Table.Th>Customer</Table.Th>
-                  <Table.Th>Column</Table.Th>
-                  <Table.Th>Problem</Table.Th>
+                  <Table.Th>{t('contacts.row')}</Table.Th>
+                  <Table.Th>{t('contacts.customerCol')}</Table.Th>
+                  <Table.Th>{t('contacts.column')}</Table.Th>
+                  <Table.Th>{t('contacts.problem')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -194,36 +208,41 @@ export function Contacts({ taskId }: { taskId: string }) {
                     <Table.Td>{e.row}</Table.Td>
                     <Table.Td>{e.sessionId ?? '—'}</Table.Td>
                     <Table.Td>{e.path}</Table.Td>
-                    <Table.Td>{e.message}</Table.Td>
+                    <Table.Td>{plainMessage(e.message)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
             </Table>
           )}
-          {report.errorsTruncated && <Text size="xs">Only the first 1000 errors are listed.</Text>}
+          {report.errorsTruncated && <Text size="xs">{t('contacts.truncated')}</Text>}
           {report.warnings.map((w, i) => (
             <Text size="xs" key={i}>
-              Row {w.row} ({w.sessionId}): {w.number ?? ''} {w.message}
+              {t('contacts.warning', {
+                row: w.row,
+                id: w.sessionId,
+                number: w.number ?? '',
+                message: plainMessage(w.message),
+              })}
             </Text>
           ))}
         </Alert>
       )}
       <Group>
         <TextInput
-          placeholder="Customer ID starts with…"
+          placeholder={t('contacts.idStarts')}
           value={sessionId}
           onChange={(e) => filter(setSessionId)(e.currentTarget.value)}
           data-testid="search-session"
         />
         <TextInput
-          placeholder="Number contains…"
+          placeholder={t('contacts.numberContains')}
           value={number}
           onChange={(e) => filter(setNumber)(e.currentTarget.value)}
         />
         <Select
-          placeholder="Any state"
+          placeholder={t('common:anyState')}
           clearable
-          data={STATES}
+          data={STATES.map((s) => ({ value: s, label: t(`common:customerStates.${s}`) }))}
           value={state}
           onChange={filter(setState)}
         />
@@ -231,13 +250,13 @@ export function Contacts({ taskId }: { taskId: string }) {
       <Table striped data-testid="contact-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Customer ID</Table.Th>
-            <Table.Th>Numbers</Table.Th>
-            <Table.Th>Priority</Table.Th>
-            <Table.Th>Custom field</Table.Th>
-            <Table.Th>Attributes</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Updated</Table.Th>
+            <Table.Th>{t('contacts.customerId')}</Table.Th>
+            <Table.Th>{t('contacts.numbers')}</Table.Th>
+            <Table.Th>{t('contacts.priority')}</Table.Th>
+            <Table.Th>{t('contacts.customField')}</Table.Th>
+            <Table.Th>{t('contacts.attributes')}</Table.Th>
+            <Table.Th>{t('contacts.state')}</Table.Th>
+            <Table.Th>{t('contacts.updated')}</Table.Th>
             <Table.Th />
           </Table.Tr>
         </Table.Thead>
@@ -258,9 +277,9 @@ export function Contacts({ taskId }: { taskId: string }) {
                 </Text>
               </Table.Td>
               <Table.Td>
-                <Badge variant="light">{c.state}</Badge>
+                <Badge variant="light">{t(`common:customerStates.${c.state}`)}</Badge>
               </Table.Td>
-              <Table.Td>{fmtTime(c.updatedAt, t?.config.timeZone)}</Table.Td>
+              <Table.Td>{fmtTime(c.updatedAt)}</Table.Td>
               <Table.Td>
                 <Button
                   size="compact-xs"
@@ -268,7 +287,7 @@ export function Contacts({ taskId }: { taskId: string }) {
                   onClick={() => void why(c)}
                   data-testid="explain"
                 >
-                  Why not called now?
+                  {t('contacts.why')}
                 </Button>
               </Table.Td>
             </Table.Tr>
@@ -279,25 +298,27 @@ export function Contacts({ taskId }: { taskId: string }) {
       <Modal
         opened={!!explain}
         onClose={() => setExplain(null)}
-        title={`Customer ${explain?.sessionId ?? ''}`}
+        title={t('contacts.customer', { id: explain?.sessionId ?? '' })}
       >
-        {explain && (
-          <Stack data-testid="explanation">
-            <Badge color={explain.callableNow ? 'green' : 'yellow'}>
-              {explain.callableNow ? 'callable now' : explain.reason}
-            </Badge>
-            <Text>{explain.detail}</Text>
-            {explain.until && (
-              <Text size="sm">Until {fmtTime(explain.until, t?.config.timeZone)}</Text>
-            )}
-            {explain.rule && (
-              <Text size="xs" ff="monospace">
-                {JSON.stringify(explain.rule)}
-              </Text>
-            )}
-          </Stack>
-        )}
+        {explain && <Explained x={explain} task={tk ?? null} />}
       </Modal>
+    </Stack>
+  );
+}
+
+/** The explanation in two sentences: what holds the call back, and what to do about it. */
+function Explained({ x, task }: { x: Explanation; task: Task | null }) {
+  const { t } = useTranslation('explain');
+  const { what, todo } = explainSentences(x, task);
+  return (
+    <Stack data-testid="explanation" gap="xs">
+      <Badge color={x.callableNow ? 'green' : 'yellow'}>
+        {x.callableNow ? t('explain:callableNow') : t('explain:notCallableNow')}
+      </Badge>
+      <Text data-testid="explanation-what">{what}</Text>
+      <Text size="sm">
+        <b>{t('explain:whatToDo')}:</b> <span data-testid="explanation-todo">{todo}</span>
+      </Text>
     </Stack>
   );
 }

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Group, Modal, Select, Stack, TextInput } from '@mantine/core';
-import { messageOf, type Api } from '../api.ts';
+import { useTranslation } from 'react-i18next';
+import type { Api } from '../api.ts';
+import { plainError } from '../lib/plain.ts';
 import type { Attempt } from '../types.ts';
 
 interface Question {
@@ -37,6 +39,7 @@ export function ManualAnswers({
   onClose(): void;
   onSaved(a: Attempt): void;
 }) {
+  const { t } = useTranslation('pages');
   const tenantPath = path.split('/tasks/')[0]!;
   const [q, setQ] = useState<Questionnaire | null>(null);
   const [values, setValues] = useState<Record<string, string>>({});
@@ -54,7 +57,7 @@ export function ManualAnswers({
         for (const a of attempt.answers ?? []) given[a.questionId] = a.answer;
         setValues(given);
       })
-      .catch((e: unknown) => live && setError(messageOf(e)));
+      .catch((e: unknown) => live && setError(plainError(e)));
     return () => {
       live = false;
     };
@@ -70,14 +73,14 @@ export function ManualAnswers({
       const saved = await api.put<Attempt>(`${path}/attempts/${attempt.id}/answers`, { answers });
       onSaved(saved);
     } catch (e) {
-      setError(messageOf(e));
+      setError(plainError(e));
     } finally {
       setSaving(false);
     }
   };
 
   return (
-    <Modal opened onClose={onClose} title={`Questionnaire for call ${attempt.attemptNo}`}>
+    <Modal opened onClose={onClose} title={t('answers.title', { n: attempt.attemptNo })}>
       <Stack data-testid="manual-answers">
         {q?.questions.map((question) => {
           const label = question.label ?? question.text ?? question.id;
@@ -110,10 +113,10 @@ export function ManualAnswers({
         {error && <Alert color="red">{error}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
-            Cancel
+            {t('common:cancel')}
           </Button>
           <Button onClick={() => void save()} loading={saving} disabled={!q}>
-            Save answers
+            {t('answers.save')}
           </Button>
         </Group>
       </Stack>

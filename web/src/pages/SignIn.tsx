@@ -1,9 +1,22 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Center, PasswordInput, Stack, Text, Title } from '@mantine/core';
-import { messageOf } from '../api.ts';
+import {
+  Alert,
+  Button,
+  Card,
+  Center,
+  Group,
+  PasswordInput,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { plainError } from '../lib/plain.ts';
+import { LanguagePicker } from './LanguagePicker.tsx';
 
 /** Sign-in with an API key (obk_…); the key is kept in sessionStorage for this tab only. */
 export function SignIn({ onSignIn }: { onSignIn: (key: string) => Promise<void> }) {
+  const { t } = useTranslation('pages');
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -13,7 +26,7 @@ export function SignIn({ onSignIn }: { onSignIn: (key: string) => Promise<void> 
     try {
       await onSignIn(key);
     } catch (e) {
-      setError(messageOf(e));
+      setError(plainError(e));
     } finally {
       setBusy(false);
     }
@@ -28,13 +41,16 @@ export function SignIn({ onSignIn }: { onSignIn: (key: string) => Promise<void> 
           }}
         >
           <Stack>
-            <Title order={2}>Outbound</Title>
-            <Text c="dimmed" size="sm">
-              Sign in with an API key. A system administrator key is printed by the first{' '}
-              <code>outbound serve</code>; tenant keys are created under Settings.
+            <Group justify="space-between">
+              <Title order={2}>{t('common:appName')}</Title>
+              <LanguagePicker />
+            </Group>
+            {/* The menu item the hint names is the navigation's own label (same key). */}
+            <Text c="dimmed" size="sm" data-testid="sign-in-hint">
+              {t('signIn.hint', { menu: t('common:nav.tenants') })}
             </Text>
             <PasswordInput
-              label="API key"
+              label={t('signIn.apiKey')}
               placeholder="obk_…"
               value={key}
               onChange={(e) => setKey(e.currentTarget.value)}
@@ -42,12 +58,12 @@ export function SignIn({ onSignIn }: { onSignIn: (key: string) => Promise<void> 
               autoFocus
             />
             {error && (
-              <Alert color="red" title="Sign-in failed">
+              <Alert color="red" title={t('signIn.failed')}>
                 {error}
               </Alert>
             )}
             <Button type="submit" loading={busy} disabled={!key.trim()}>
-              Sign in
+              {t('signIn.signIn')}
             </Button>
           </Stack>
         </form>

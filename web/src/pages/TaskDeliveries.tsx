@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
-import { messageOf } from '../api.ts';
+import { useTranslation } from 'react-i18next';
+import { usePlainError } from '../lib/plain.ts';
 import { useTenant } from '../session.tsx';
-import { usePoll } from '../lib/hooks.ts';
+import { useQuery } from '@tanstack/react-query';
 import { fmtTime } from '../lib/format.ts';
 import { PageButtons, useKeyset } from '../lib/paging.tsx';
 import type { Delivery } from '../types.ts';
@@ -19,7 +20,9 @@ const STATE_COLORS: Record<Delivery['state'], string> = {
  * shown, so an administrator can watch a receiver come back — and, once it is back, send what was
  * given up again (one message, or every failed one of the chosen kind: `POST …/deliveries/replay`).
  */
-export function Deliveries({ taskId, zone }: { taskId: string; zone: string | null }) {
+export function Deliveries({ taskId }: { taskId: string }) {
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
   const { api, base, me } = useTenant();
   const path = `${base}/tasks/${taskId}/deliveries`;
   const mayReplay = me.role !== 'viewer';
@@ -27,36 +30,27 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
   const replay = async (body: Record<string, unknown>) => {
     try {
       const r = await api.post<{ requeued: number }>(`${path}/replay`, body);
-      setNotice(`${r.requeued} message(s) queued to be sent again`);
+      setNotice(t('deliveries.requeued', { count: r.requeued }));
       setError(null);
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     }
   };
   const [kind, setKind] = useState<string | null>(null);
   const [state, setState] = useState<string | null>(null);
   const pages = useKeyset<number>();
-  const [page, setPage] = useState<{ items: Delivery[]; next: number | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
-
-  usePoll(async () => {
-    try {
-      const r = await api.get<{ items: Delivery[]; next: number | null }>(path, {
-        kind,
-        state,
-        after: pages.current,
-        limit: 50,
-      });
-      setPage(r);
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, 2000);
+  const q = { kind, state, after: pages.current, limit: 50 };
+  // Refreshed every 2 s while shown: a receiver coming back drains the backlog before one's eyes.
+  const list = useQuery({
+    queryKey: [base, 'tasks', taskId, 'deliveries', q],
+    queryFn: ({ signal }) => api.get<{ items: Delivery[]; next: number | null }>(path, q, signal),
+    refetchInterval: 2000,
+  });
+  const page = list.data ?? null;
 
   const filter = (set: (v: string | null) => void) => (v: string | null) => {
     pages.reset();
-    setPage(null);
     set(v);
   };
 
@@ -64,20 +58,23 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
     <Stack>
       <Group>
         <Select
-          placeholder="Callbacks and SMS"
+          placeholder={t('deliveries.placeholder')}
           clearable
           data={[
-            { value: 'callback', label: 'Callbacks' },
-            { value: 'sms', label: 'SMS' },
+            { value: 'callback', label: t('deliveries.callbacks') },
+            { value: 'sms', label: t('deliveries.sms') },
           ]}
           value={kind}
           onChange={filter(setKind)}
           data-testid="deliveries-kind"
         />
         <Select
-          placeholder="Any state"
+          placeholder={t('common:anyState')}
           clearable
-          data={['pending', 'delivered', 'failed']}
+          data={(['pending', 'delivered', 'failed'] as const).map((v) => ({
+            value: v,
+            label: t(`deliveries.states.${v}`),
+          }))}
           value={state}
           onChange={filter(setState)}
           data-testid="deliveries-state"
@@ -91,7 +88,7 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
             }
             data-testid="deliveries-replay"
           >
-            Send failed again
+            {t('deliveries.sendFailed')}
           </Button>
         )}
       </Group>
@@ -101,29 +98,28 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
         </Alert>
       )}
       <Text size="sm" c="dimmed">
-        A pending message is tried again with growing delays until it is delivered or its tries run
-        out (failed). Receivers get each message at least once, with the same idempotency key.
+        {t('deliveries.help')}
       </Text>
-      {error && <Alert color="red">{error}</Alert>}
+      {(error ?? list.error) && <Alert color="red">{error ?? plain(list.error)}</Alert>}
       <Table data-testid="deliveries-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Caused</Table.Th>
-            <Table.Th>Message</Table.Th>
-            <Table.Th>Customer</Table.Th>
-            <Table.Th>To</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Tries</Table.Th>
-            <Table.Th>Last answer</Table.Th>
-            <Table.Th>Delivered / next try</Table.Th>
+            <Table.Th>{t('deliveries.caused')}</Table.Th>
+            <Table.Th>{t('deliveries.message')}</Table.Th>
+            <Table.Th>{t('deliveries.customer')}</Table.Th>
+            <Table.Th>{t('deliveries.to')}</Table.Th>
+            <Table.Th>{t('deliveries.state')}</Table.Th>
+            <Table.Th>{t('deliveries.tries')}</Table.Th>
+            <Table.Th>{t('deliveries.lastAnswer')}</Table.Th>
+            <Table.Th>{t('deliveries.deliveredNext')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {(page?.items ?? []).map((d) => (
             <Table.Tr key={d.id} data-testid={`delivery-${d.state}`}>
-              <Table.Td>{fmtTime(d.createdAt, zone)}</Table.Td>
+              <Table.Td>{fmtTime(d.createdAt)}</Table.Td>
               <Table.Td>
-                {d.kind === 'sms' ? 'SMS' : 'Callback'} · {d.event}
+                {d.kind === 'sms' ? t('deliveries.sms') : t('deliveries.callback')} · {d.event}
               </Table.Td>
               <Table.Td>{d.sessionId ?? '—'}</Table.Td>
               <Table.Td>
@@ -135,7 +131,7 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
               </Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
-                  <Badge color={STATE_COLORS[d.state]}>{d.state}</Badge>
+                  <Badge color={STATE_COLORS[d.state]}>{t(`deliveries.states.${d.state}`)}</Badge>
                   {mayReplay && d.state === 'failed' && (
                     <Button
                       size="compact-xs"
@@ -143,7 +139,7 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
                       onClick={() => void replay({ ids: [d.id] })}
                       data-testid="delivery-replay"
                     >
-                      Send again
+                      {t('deliveries.sendAgain')}
                     </Button>
                   )}
                 </Group>
@@ -160,16 +156,16 @@ export function Deliveries({ taskId, zone }: { taskId: string; zone: string | nu
               </Table.Td>
               <Table.Td>
                 {d.state === 'delivered'
-                  ? fmtTime(d.deliveredAt, zone)
+                  ? fmtTime(d.deliveredAt)
                   : d.state === 'pending'
-                    ? `next ${fmtTime(d.nextAt, zone)}`
+                    ? t('deliveries.nextAt', { at: fmtTime(d.nextAt) })
                     : '—'}
               </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
-      {page && page.items.length === 0 && <Text c="dimmed">No callbacks or SMS yet.</Text>}
+      {page && page.items.length === 0 && <Text c="dimmed">{t('deliveries.none')}</Text>}
       <PageButtons pages={pages} next={page?.next} />
     </Stack>
   );

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
-import { messageOf } from '../api.ts';
+import { useTranslation } from 'react-i18next';
+import { usePlainError } from '../lib/plain.ts';
 import { useTenant } from '../session.tsx';
-import { usePoll } from '../lib/hooks.ts';
+import { useQuery } from '@tanstack/react-query';
 import { fmtBytes, fmtTime } from '../lib/format.ts';
 import type { ExportJob } from '../types.ts';
 
@@ -12,26 +13,29 @@ import type { ExportJob } from '../types.ts';
  * key's role masks them.
  */
 export function Exports({ taskId }: { taskId: string }) {
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
   const { api, base } = useTenant();
   const path = `${base}/tasks/${taskId}/exports`;
-  const [items, setItems] = useState<ExportJob[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const pending = !items || items.some((e) => e.state === 'queued' || e.state === 'running');
-
-  const refresh = async () => {
-    const r = await api.get<{ items: ExportJob[] }>(path, { limit: 20 });
-    setItems(r.items);
-  };
-  usePoll(refresh, 1000, pending);
+  // Refreshed every second while an export is still being written.
+  const list = useQuery({
+    queryKey: [base, 'tasks', taskId, 'exports'],
+    queryFn: ({ signal }) => api.get<{ items: ExportJob[] }>(path, { limit: 20 }, signal),
+    refetchInterval: (q) =>
+      q.state.data?.items.some((e) => e.state === 'queued' || e.state === 'running') ? 1000 : false,
+  });
+  const items = list.data?.items ?? null;
+  const refresh = () => void list.refetch();
 
   const start = async (format: 'csv' | 'xlsx') => {
     setError(null);
     try {
-      const e = await api.post<ExportJob>(path, { format });
-      setItems((xs) => [e, ...(xs ?? [])]);
+      await api.post<ExportJob>(path, { format });
+      await list.refetch();
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     }
   };
 
@@ -39,9 +43,9 @@ export function Exports({ taskId }: { taskId: string }) {
     setError(null);
     try {
       const f = await api.download(e.downloadUrl!);
-      setNotice(`Downloaded ${f.name} (${fmtBytes(f.size)})`);
+      setNotice(t('exports.downloaded', { name: f.name, size: fmtBytes(f.size) }));
     } catch (err) {
-      setError(messageOf(err));
+      setError(plain(err));
     }
   };
 
@@ -49,17 +53,17 @@ export function Exports({ taskId }: { taskId: string }) {
     <Stack>
       <Group>
         <Button onClick={() => void start('csv')} data-testid="export-csv">
-          Export CSV
+          {t('exports.csv')}
         </Button>
         <Button variant="light" onClick={() => void start('xlsx')} data-testid="export-xlsx">
-          Export XLSX
+          {t('exports.xlsx')}
         </Button>
-        <Button variant="default" onClick={() => void refresh()} data-testid="export-view">
-          View export result
+        <Button variant="default" onClick={refresh} data-testid="export-view">
+          {t('exports.view')}
         </Button>
       </Group>
       <Text size="sm" c="dimmed">
-        The exported data contains personal data. Handle it with care to prevent leakage and abuse.
+        {t('exports.personal')}
       </Text>
       {error && <Alert color="red">{error}</Alert>}
       {notice && (
@@ -75,13 +79,13 @@ export function Exports({ taskId }: { taskId: string }) {
       <Table data-testid="exports-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Requested</Table.Th>
-            <Table.Th>Format</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Rows</Table.Th>
-            <Table.Th>Size</Table.Th>
-            <Table.Th>Masked</Table.Th>
-            <Table.Th>By</Table.Th>
+            <Table.Th>{t('exports.requested')}</Table.Th>
+            <Table.Th>{t('exports.format')}</Table.Th>
+            <Table.Th>{t('exports.state')}</Table.Th>
+            <Table.Th>{t('exports.rows')}</Table.Th>
+            <Table.Th>{t('exports.size')}</Table.Th>
+            <Table.Th>{t('exports.masked')}</Table.Th>
+            <Table.Th>{t('exports.by')}</Table.Th>
             <Table.Th />
           </Table.Tr>
         </Table.Thead>
@@ -92,7 +96,7 @@ export function Exports({ taskId }: { taskId: string }) {
               <Table.Td>{e.format.toUpperCase()}</Table.Td>
               <Table.Td>
                 <Badge color={e.state === 'done' ? 'green' : e.state === 'failed' ? 'red' : 'gray'}>
-                  {e.state}
+                  {t(`exports.states.${e.state}`)}
                 </Badge>
                 {e.error && (
                   <Text size="xs" c="red">
@@ -101,13 +105,13 @@ export function Exports({ taskId }: { taskId: string }) {
                 )}
                 {e.state === 'done' && e.expiresAt && (
                   <Text size="xs" c="dimmed">
-                    kept until {fmtTime(e.expiresAt)}
+                    {t('exports.keptUntil', { at: fmtTime(e.expiresAt) })}
                   </Text>
                 )}
               </Table.Td>
               <Table.Td>{e.rows ?? '—'}</Table.Td>
               <Table.Td>{fmtBytes(e.bytes)}</Table.Td>
-              <Table.Td>{e.masked ? 'yes' : 'no'}</Table.Td>
+              <Table.Td>{e.masked ? t('common:yes') : t('common:no')}</Table.Td>
               <Table.Td>
                 <Text size="xs">{e.requestedBy}</Text>
               </Table.Td>
@@ -118,7 +122,7 @@ export function Exports({ taskId }: { taskId: string }) {
                   onClick={() => void download(e)}
                   data-testid="export-download"
                 >
-                  Download
+                  {t('exports.download')}
                 </Button>
               </Table.Td>
             </Table.Tr>

@@ -12,10 +12,13 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { ApiError, messageOf } from '../api.ts';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api.ts';
 import { RESULT_NAMES } from '../../../src/domain/result-codes.ts';
 import { useTenant } from '../session.tsx';
-import { listAll, useLoad } from '../lib/hooks.ts';
+import { useResources } from '../lib/queries.ts';
+import { plainMessage, usePlainError } from '../lib/plain.ts';
 import { fmtTime } from '../lib/format.ts';
 import type { Attempt, Contact, CustomerResult, Resource, Task } from '../types.ts';
 import { PageButtons, useKeyset } from '../lib/paging.tsx';
@@ -51,9 +54,10 @@ async function loadResults(
 
 /** The task result page of the seed: Details, Business Result, Play for recordings. */
 export function Results({ task }: { task: Task }) {
-  const { api, base, me } = useTenant();
-  const path = `${base}/tasks/${task.id}`;
-  const zone = task.config.timeZone ?? null;
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
+  const { api, me } = useTenant();
+  const path = `${useTenant().base}/tasks/${task.id}`;
   const [finalResult, setFinalResult] = useState<string | null>(null);
   const [number, setNumber] = useState('');
   const pages = useKeyset<string | number>();
@@ -61,17 +65,18 @@ export function Results({ task }: { task: Task }) {
   const [remark, setRemark] = useState<CustomerResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const after = pages.current;
-  const page = useLoad(
-    (s) =>
-      loadResults(
-        api,
-        path,
-        { finalResult, number: /^[0-9*#+]+$/.test(number) ? number : undefined, after, limit: 50 },
-        s,
-      ),
-    [path, finalResult, number, after],
-  );
-  const businessResults = useLoad((s) => listAll(api, `${base}/business-results`, s), [base]);
+  const q = {
+    finalResult,
+    number: /^[0-9*#+]+$/.test(number) ? number : undefined,
+    after,
+    limit: 50,
+  };
+  const page = useQuery({
+    queryKey: [path, 'results', q],
+    queryFn: ({ signal }) => loadResults(api, path, q, signal),
+    placeholderData: (prev) => prev,
+  });
+  const businessResults = useResources('business-results');
 
   const open = async (sessionId: string) => {
     setError(null);
@@ -79,7 +84,7 @@ export function Results({ task }: { task: Task }) {
       const attempts = await listAllAttempts(api, path, sessionId);
       setDetails({ sessionId, attempts });
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     }
   };
 
@@ -87,7 +92,7 @@ export function Results({ task }: { task: Task }) {
     <Stack>
       <Group>
         <Select
-          placeholder="Any final result"
+          placeholder={t('results.anyFinal')}
           clearable
           data={RESULT_NAMES}
           value={finalResult}
@@ -97,7 +102,7 @@ export function Results({ task }: { task: Task }) {
           }}
         />
         <TextInput
-          placeholder="Number contains…"
+          placeholder={t('results.numberContains')}
           value={number}
           onChange={(e) => {
             pages.reset();
@@ -106,18 +111,18 @@ export function Results({ task }: { task: Task }) {
         />
       </Group>
       {error && <Alert color="red">{error}</Alert>}
-      {page.error ? <Alert color="red">{messageOf(page.error)}</Alert> : null}
+      {page.error ? <Alert color="red">{plain(page.error)}</Alert> : null}
       <Table striped data-testid="results-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Customer ID</Table.Th>
-            <Table.Th>Numbers</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Final result</Table.Th>
-            <Table.Th>Attempts</Table.Th>
-            <Table.Th>Last call</Table.Th>
-            <Table.Th>Business result</Table.Th>
-            <Table.Th>Operation</Table.Th>
+            <Table.Th>{t('results.customerId')}</Table.Th>
+            <Table.Th>{t('results.numbers')}</Table.Th>
+            <Table.Th>{t('results.state')}</Table.Th>
+            <Table.Th>{t('results.finalResult')}</Table.Th>
+            <Table.Th>{t('results.attempts')}</Table.Th>
+            <Table.Th>{t('results.lastCall')}</Table.Th>
+            <Table.Th>{t('results.businessResult')}</Table.Th>
+            <Table.Th>{t('results.operation')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -126,7 +131,7 @@ export function Results({ task }: { task: Task }) {
               <Table.Td>{r.sessionId}</Table.Td>
               <Table.Td>{r.numbers.join(', ')}</Table.Td>
               <Table.Td>
-                <Badge variant="light">{r.state}</Badge>
+                <Badge variant="light">{t(`common:customerStates.${r.state}`)}</Badge>
               </Table.Td>
               <Table.Td>
                 {r.finalResult ?? '—'}{' '}
@@ -137,7 +142,7 @@ export function Results({ task }: { task: Task }) {
                 ) : null}
               </Table.Td>
               <Table.Td>{r.attempts ?? '—'}</Table.Td>
-              <Table.Td>{fmtTime(r.lastAttemptAt, zone)}</Table.Td>
+              <Table.Td>{fmtTime(r.lastAttemptAt)}</Table.Td>
               <Table.Td>
                 {[r.businessResult, r.businessSubResult].filter(Boolean).join(' / ') || '—'}
               </Table.Td>
@@ -149,7 +154,7 @@ export function Results({ task }: { task: Task }) {
                     onClick={() => void open(r.sessionId)}
                     data-testid="result-details"
                   >
-                    Details
+                    {t('results.details')}
                   </Button>
                   <Button
                     size="compact-xs"
@@ -158,7 +163,7 @@ export function Results({ task }: { task: Task }) {
                     onClick={() => setRemark(r)}
                     data-testid="result-business"
                   >
-                    Business Result
+                    {t('results.businessButton')}
                   </Button>
                 </Group>
               </Table.Td>
@@ -170,14 +175,13 @@ export function Results({ task }: { task: Task }) {
       <Modal
         opened={!!details}
         onClose={() => setDetails(null)}
-        title={`Calls to customer ${details?.sessionId ?? ''}`}
+        title={t('results.callsTo', { id: details?.sessionId ?? '' })}
         size="xl"
       >
         {details && (
           <AttemptTable
             attempts={details.attempts}
             api={api}
-            zone={zone}
             role={me.role}
             path={path}
             manualQuestionnaireId={
@@ -194,7 +198,7 @@ export function Results({ task }: { task: Task }) {
         onClose={() => setRemark(null)}
         onSaved={() => {
           setRemark(null);
-          page.reload();
+          void page.refetch();
         }}
         businessResults={(businessResults.data ?? []).filter(
           (b) => !task.config.businessResultId || b.id === task.config.businessResultId,
@@ -231,6 +235,8 @@ function BusinessResultDialog(props: {
   businessResults: Resource[];
   path: string;
 }) {
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
   const { api } = useTenant();
   const [code, setCode] = useState<string | null>(null);
   const [subCode, setSubCode] = useState<string | null>(null);
@@ -255,8 +261,8 @@ function BusinessResultDialog(props: {
       props.onSaved();
     } catch (e) {
       if (e instanceof ApiError)
-        setErrors(Object.fromEntries(e.fieldErrors.map((f) => [f.path, f.message])));
-      setProblem(messageOf(e));
+        setErrors(Object.fromEntries(e.fieldErrors.map((f) => [f.path, plainMessage(f.message)])));
+      setProblem(plain(e));
     }
   };
 
@@ -264,11 +270,11 @@ function BusinessResultDialog(props: {
     <Modal
       opened={!!props.result}
       onClose={props.onClose}
-      title={`Business result of ${props.result?.sessionId ?? ''}`}
+      title={t('results.businessOf', { id: props.result?.sessionId ?? '' })}
     >
       <Stack>
         <Select
-          label="Business result"
+          label={t('results.businessResult')}
           data={props.businessResults.map((b) => ({ value: b.id, label: String(b.name ?? b.id) }))}
           value={code}
           onChange={(v) => {
@@ -279,7 +285,7 @@ function BusinessResultDialog(props: {
           data-testid="br-code"
         />
         <Select
-          label="Sub-result"
+          label={t('results.subResult')}
           clearable
           data={subs.map((s) => ({ value: s.code, label: s.name }))}
           value={subCode}
@@ -288,7 +294,7 @@ function BusinessResultDialog(props: {
           disabled={!subs.length}
         />
         <Textarea
-          label="Remark"
+          label={t('results.remark')}
           value={text}
           onChange={(e) => setText(e.currentTarget.value)}
           error={errors['/remark']}
@@ -296,7 +302,7 @@ function BusinessResultDialog(props: {
         {problem && !Object.keys(errors).length && <Alert color="red">{problem}</Alert>}
         <Group justify="end">
           <Button onClick={() => void save()} disabled={!code} data-testid="br-save">
-            Save
+            {t('common:save')}
           </Button>
         </Group>
       </Stack>

@@ -14,11 +14,13 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { messageOf } from '../api.ts';
+import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
+import { usePlainError } from '../lib/plain.ts';
 import { useSession } from '../session.tsx';
-import { listAll, useLoad } from '../lib/hooks.ts';
-import { fmtTime, ROLE_LABELS } from '../lib/format.ts';
-import type { Resource } from '../types.ts';
+import { fmtTime } from '../lib/format.ts';
+import { useNames, useResources } from '../lib/queries.ts';
+import { SavedNotice } from './SavedNotice.tsx';
 
 interface KeyView {
   id: string;
@@ -33,6 +35,8 @@ interface KeyView {
  * (tenant administrator). A new key is shown once.
  */
 export function Tenants() {
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
   const { api, me, tenants, tenant, selectTenant, reloadTenants } = useSession();
   const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState({ id: '', name: '', channels: 30, isolation: false });
@@ -49,36 +53,36 @@ export function Tenants() {
       await reloadTenants();
       selectTenant(form.id);
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     }
   };
 
   return (
     <Stack>
-      <Title order={2}>{isSystem ? 'Tenants and keys' : 'Tenant and keys'}</Title>
+      <Title order={2}>{t('common:nav.tenants')}</Title>
       {error && <Alert color="red">{error}</Alert>}
       {isSystem && (
         <>
           <Table>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Id</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Channels</Table.Th>
-                <Table.Th>Isolation</Table.Th>
+                <Table.Th>{t('tenants.id')}</Table.Th>
+                <Table.Th>{t('tenants.name')}</Table.Th>
+                <Table.Th>{t('tenants.channels')}</Table.Th>
+                <Table.Th>{t('tenants.isolation')}</Table.Th>
                 <Table.Th />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {tenants.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>{t.id}</Table.Td>
-                  <Table.Td>{t.name}</Table.Td>
-                  <Table.Td>{t.settings.channels}</Table.Td>
-                  <Table.Td>{t.settings.isolation ? 'on' : 'off'}</Table.Td>
+              {tenants.map((x) => (
+                <Table.Tr key={x.id}>
+                  <Table.Td>{x.id}</Table.Td>
+                  <Table.Td>{x.name}</Table.Td>
+                  <Table.Td>{x.settings.channels}</Table.Td>
+                  <Table.Td>{x.settings.isolation ? t('common:on') : t('common:off')}</Table.Td>
                   <Table.Td>
-                    <Button size="compact-xs" variant="light" onClick={() => selectTenant(t.id)}>
-                      {tenant?.id === t.id ? 'Selected' : 'Work in this tenant'}
+                    <Button size="compact-xs" variant="light" onClick={() => selectTenant(x.id)}>
+                      {tenant?.id === x.id ? t('tenants.selected') : t('tenants.workIn')}
                     </Button>
                   </Table.Td>
                 </Table.Tr>
@@ -87,32 +91,32 @@ export function Tenants() {
           </Table>
           <Card withBorder>
             <Title order={5} mb="sm">
-              New tenant
+              {t('tenants.newTenant')}
             </Title>
             <Group align="end">
               <TextInput
-                label="Id"
+                label={t('tenants.id')}
                 placeholder="acme"
                 value={form.id}
                 onChange={(e) => setForm({ ...form, id: e.currentTarget.value })}
               />
               <TextInput
-                label="Name"
+                label={t('tenants.name')}
                 value={form.name}
                 onChange={(e) => setForm({ ...form, name: e.currentTarget.value })}
               />
               <NumberInput
-                label="Channels"
+                label={t('tenants.channels')}
                 min={1}
                 value={form.channels}
                 onChange={(v) => setForm({ ...form, channels: Number(v) || 1 })}
               />
               <Switch
-                label="Isolation"
+                label={t('tenants.isolation')}
                 checked={form.isolation}
                 onChange={(e) => setForm({ ...form, isolation: e.currentTarget.checked })}
               />
-              <Button onClick={() => void create()}>Create</Button>
+              <Button onClick={() => void create()}>{t('common:create')}</Button>
             </Group>
           </Card>
         </>
@@ -123,10 +127,17 @@ export function Tenants() {
 }
 
 function TenantKeys({ tenantId }: { tenantId: string }) {
+  const { t } = useTranslation('pages');
+  const plain = usePlainError();
   const { api, tenant, reloadTenants } = useSession();
   const base = `/tenants/${tenantId}`;
-  const keys = useLoad(() => api.get<{ items: KeyView[] }>(`${base}/keys`), [base]);
-  const ous = useLoad((s) => listAll<Resource>(api, `${base}/ous`, s), [base]);
+  const keys = useQuery({
+    queryKey: [base, 'keys'],
+    queryFn: ({ signal }) => api.get<{ items: KeyView[] }>(`${base}/keys`, undefined, signal),
+  });
+  const ous = useResources('ous');
+  const ouName = useNames('ous');
+  const [saved, setSaved] = useState<string | null>(null);
   const [form, setForm] = useState({ name: '', role: 'tenant_admin', ouId: null as string | null });
   const [created, setCreated] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -134,16 +145,18 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
 
   const run = async (f: () => Promise<void>) => {
     setError(null);
+    setSaved(null);
     try {
       await f();
     } catch (e) {
-      setError(messageOf(e));
+      setError(plain(e));
     }
   };
   const patch = (settings: Record<string, unknown>) =>
     run(async () => {
       await api.request('PATCH', base, { body: { settings } });
       await reloadTenants();
+      setSaved(t('tenants.settingsSaved'));
     });
 
   return (
@@ -152,18 +165,19 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
         {tenant!.name} ({tenantId})
       </Title>
       {error && <Alert color="red">{error}</Alert>}
+      <SavedNotice message={saved} onClose={() => setSaved(null)} />
       <Group>
-        <Text size="sm">Channels: {s.channels}</Text>
-        <Text size="sm">Time zone: {s.timeZone}</Text>
-        <Text size="sm">Max. caller numbers per task: {s.maxCallerNumbers}</Text>
+        <Text size="sm">{t('tenants.channelsValue', { n: s.channels })}</Text>
+        <Text size="sm">{t('tenants.zoneValue', { zone: s.timeZone })}</Text>
+        <Text size="sm">{t('tenants.maxCallersValue', { n: s.maxCallerNumbers })}</Text>
         <Switch
-          label="Inter-organization data isolation"
+          label={t('tenants.isolationLong')}
           checked={s.isolation}
           onChange={(e) => void patch({ isolation: e.currentTarget.checked })}
           data-testid="setting-isolation"
         />
         <Switch
-          label="Attribute filtering and ordering"
+          label={t('tenants.attributeFeatures')}
           checked={s.attributeFeatures}
           onChange={(e) => void patch({ attributeFeatures: e.currentTarget.checked })}
         />
@@ -171,11 +185,11 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
       <Table>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Key</Table.Th>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Role</Table.Th>
-            <Table.Th>OU</Table.Th>
-            <Table.Th>Created</Table.Th>
+            <Table.Th>{t('tenants.key')}</Table.Th>
+            <Table.Th>{t('tenants.name')}</Table.Th>
+            <Table.Th>{t('tenants.role')}</Table.Th>
+            <Table.Th>{t('common:ou')}</Table.Th>
+            <Table.Th>{t('common:created')}</Table.Th>
             <Table.Th />
           </Table.Tr>
         </Table.Thead>
@@ -184,8 +198,8 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
             <Table.Tr key={k.id}>
               <Table.Td>{k.id}</Table.Td>
               <Table.Td>{k.name}</Table.Td>
-              <Table.Td>{ROLE_LABELS[k.role] ?? k.role}</Table.Td>
-              <Table.Td>{k.ouId ?? '—'}</Table.Td>
+              <Table.Td>{t(`common:roles.${k.role}`)}</Table.Td>
+              <Table.Td>{ouName(k.ouId) ?? '—'}</Table.Td>
               <Table.Td>{fmtTime(k.createdAt)}</Table.Td>
               <Table.Td>
                 <Button
@@ -195,11 +209,12 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
                   onClick={() =>
                     void run(async () => {
                       await api.del(`${base}/keys/${k.id}`);
-                      keys.reload();
+                      await keys.refetch();
+                      setSaved(t('tenants.revoked', { name: k.name }));
                     })
                   }
                 >
-                  Revoke
+                  {t('tenants.revoke')}
                 </Button>
               </Table.Td>
             </Table.Tr>
@@ -208,23 +223,23 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
       </Table>
       <Group align="end">
         <TextInput
-          label="Key name"
+          label={t('tenants.keyName')}
           value={form.name}
           onChange={(e) => setForm({ ...form, name: e.currentTarget.value })}
         />
         <Select
-          label="Role"
+          label={t('tenants.role')}
           data={['tenant_admin', 'ou_operator', 'viewer'].map((r) => ({
             value: r,
-            label: ROLE_LABELS[r]!,
+            label: t(`common:roles.${r}`),
           }))}
           value={form.role}
           onChange={(v) => setForm({ ...form, role: v ?? 'tenant_admin' })}
         />
         {form.role === 'ou_operator' && (
           <Select
-            label="OU"
-            data={(ous.data ?? []).map((o) => o.id)}
+            label={t('common:ou')}
+            data={(ous.data ?? []).map((o) => ({ value: o.id, label: String(o.name ?? o.id) }))}
             value={form.ouId}
             onChange={(v) => setForm({ ...form, ouId: v })}
           />
@@ -238,15 +253,15 @@ function TenantKeys({ tenantId }: { tenantId: string }) {
                 ...(form.role === 'ou_operator' ? { ouId: form.ouId } : {}),
               });
               setCreated(r.key);
-              keys.reload();
+              await keys.refetch();
             })
           }
         >
-          Create key
+          {t('tenants.createKey')}
         </Button>
       </Group>
       {created && (
-        <Alert color="green" title="New key (shown once — copy it now)">
+        <Alert color="green" title={t('tenants.newKey')}>
           <Code data-testid="created-key">{created}</Code>
         </Alert>
       )}

@@ -11,11 +11,13 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import type { FieldError } from '../api.ts';
 import type { World } from '../lib/hooks.ts';
 import type { Me, Resource, TenantSettings } from '../types.ts';
 import { CallerNumberDialog } from './CallerNumberDialog.tsx';
 import { errorsAt, ouLabel, visibleTo, type Draft } from './model.ts';
+import { LocalDateTime } from './TimeInputs.tsx';
 
 const NO_OU = '(unorganized)';
 
@@ -29,16 +31,18 @@ export interface StepProps {
 }
 
 /** Options of a resource select, with each resource's OU so that isolation can be seen. */
-export function options(list: Resource[], label?: (r: Resource) => string) {
+export function options(list: Resource[], label?: (r: Resource) => string, ous?: Resource[]) {
   return list.map((r) => ({
     value: r.id,
-    label: `${label ? label(r) : String(r.name ?? r.id)} · ${ouLabel(r)}`,
+    label: `${label ? label(r) : String(r.name ?? r.id)} · ${ouLabel(r, ous)}`,
   }));
 }
 
 /** Step 1 (the seed's step 3): basic information, with the fields that depend on each other. */
 export function BasicStep({ draft, set, errors, world, settings, me }: StepProps) {
+  const { t } = useTranslation('wizard');
   const [callerDialog, setCallerDialog] = useState(false);
+  const opts = (list: Resource[]) => options(list, undefined, world.ous);
   const err = (p: string) => errorsAt(errors, p);
   const visible = visibleTo(settings.isolation, draft.ouId);
   const pick = (list: Resource[]) => list.filter(visible);
@@ -63,17 +67,19 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
       d.schedule.specialDates = d.schedule.specialDates.filter((s) => keep('special-dates', s));
     });
 
+  const groupName = (id: string) =>
+    String(world['caller-groups'].find((g) => g.id === id)?.name ?? id);
   const callerSummary = draft.callerGroupId
-    ? `Number group: ${draft.callerGroupId}`
+    ? t('basic.callerGroupSummary', { group: groupName(draft.callerGroupId) })
     : draft.callerNumbers?.length
       ? draft.callerNumbers.join(', ')
-      : 'none selected';
+      : t('basic.noneSelected');
 
   return (
     <Stack>
       <SimpleGrid cols={2}>
         <TextInput
-          label="Task name"
+          label={t('field.name')}
           required
           maxLength={100}
           value={draft.name}
@@ -85,24 +91,20 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
           data-testid="f-name"
         />
         <Select
-          label="Organization unit"
+          label={t('field.ouId')}
           data={[
-            { value: NO_OU, label: 'Unorganized' },
+            { value: NO_OU, label: t('common:unorganized') },
             ...world.ous.map((o) => ({ value: o.id, label: String(o.name ?? o.id) })),
           ]}
           value={draft.ouId ?? NO_OU}
           onChange={(v) => setOu(v && v !== NO_OU ? v : null)}
           disabled={me.role === 'ou_operator'}
-          description={
-            settings.isolation
-              ? 'Isolation is on: only resources of this OU and Unorganized can be chosen'
-              : 'Isolation is off: resources of every OU can be chosen'
-          }
+          description={settings.isolation ? t('basic.isolationOn') : t('basic.isolationOff')}
           error={err('/ouId')}
           data-testid="f-ou"
         />
       </SimpleGrid>
-      <Input.Wrapper label="Task type" error={err('/type')}>
+      <Input.Wrapper label={t('field.type')} error={err('/type')}>
         <div>
           <SegmentedControl
             value={draft.type}
@@ -118,8 +120,8 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
               })
             }
             data={[
-              { value: 'ivr', label: 'Common IVR outbound call' },
-              { value: 'robot', label: 'Intelligent robot outbound call' },
+              { value: 'ivr', label: t('common:taskTypes.ivr') },
+              { value: 'robot', label: t('common:taskTypes.robot') },
             ]}
             data-testid="f-type"
           />
@@ -128,10 +130,10 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
       <SimpleGrid cols={2}>
         {robot ? (
           <Select
-            label="Intelligent robot"
+            label={t('field.robotId')}
             required
-            placeholder="A published robot"
-            data={options(published(world.robots))}
+            placeholder={t('basic.publishedRobot')}
+            data={opts(published(world.robots))}
             value={draft.robotId ?? null}
             onChange={(v) => set((d) => void (d.robotId = v))}
             error={err('/robotId')}
@@ -139,10 +141,10 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
           />
         ) : (
           <Select
-            label="IVR flow"
+            label={t('field.flowId')}
             required
-            placeholder="A published flow"
-            data={options(published(world.flows))}
+            placeholder={t('basic.publishedFlow')}
+            data={opts(published(world.flows))}
             value={draft.flowId ?? null}
             onChange={(v) => set((d) => void (d.flowId = v))}
             error={err('/flowId')}
@@ -150,7 +152,7 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
           />
         )}
         <Input.Wrapper
-          label="Caller number"
+          label={t('field.callerNumbers')}
           required
           error={err('/callerNumbers') ?? err('/callerGroupId')}
         >
@@ -164,39 +166,29 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
               onClick={() => setCallerDialog(true)}
               data-testid="f-callers"
             >
-              Select…
+              {t('basic.select')}
             </Button>
           </Group>
         </Input.Wrapper>
       </SimpleGrid>
       <SimpleGrid cols={3}>
-        <TextInput
-          type="datetime-local"
-          label="Task start"
-          required
+        <LocalDateTime
+          label={t('field.start')}
           value={draft.startLocal}
-          onChange={(e) => {
-            const v = e.currentTarget.value;
-            set((d) => void (d.startLocal = v));
-          }}
+          onChange={(v) => set((d) => void (d.startLocal = v))}
           error={err('/start')}
-          data-testid="f-start"
+          testId="f-start"
         />
-        <TextInput
-          type="datetime-local"
-          label="Task end"
-          required
+        <LocalDateTime
+          label={t('field.end')}
           value={draft.endLocal}
-          onChange={(e) => {
-            const v = e.currentTarget.value;
-            set((d) => void (d.endLocal = v));
-          }}
+          onChange={(v) => set((d) => void (d.endLocal = v))}
           error={err('/end')}
-          data-testid="f-end"
+          testId="f-end"
         />
         <TextInput
-          label="Time zone"
-          description="IANA name or offset; the tenant's by default"
+          label={t('field.timeZone')}
+          description={t('basic.zoneHelp')}
           value={draft.timeZone ?? ''}
           onChange={(e) => {
             const v = e.currentTarget.value;
@@ -208,8 +200,8 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
       </SimpleGrid>
       <SimpleGrid cols={3}>
         <Select
-          label="Priority"
-          description="1 is the highest"
+          label={t('field.priority')}
+          description={t('basic.priorityHelp')}
           data={['1', '2', '3', '4', '5']}
           value={String(draft.priority)}
           onChange={(v) => set((d) => void (d.priority = Number(v ?? 3)))}
@@ -217,11 +209,11 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
           data-testid="f-priority"
         />
         <Select
-          label="Questionnaire"
+          label={t('field.questionnaire_mode')}
           data={[
-            { value: 'none', label: 'None' },
-            { value: 'ivr', label: 'IVR questionnaire' },
-            { value: 'manual_and_ivr', label: 'Manual and IVR questionnaire' },
+            { value: 'none', label: t('basic.questionnaireNone') },
+            { value: 'ivr', label: t('basic.questionnaireIvr') },
+            { value: 'manual_and_ivr', label: t('basic.questionnaireManual') },
           ]}
           value={draft.questionnaire.mode}
           onChange={(v) =>
@@ -233,11 +225,12 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
             })
           }
           error={err('/questionnaire/mode')}
+          data-testid="f-questionnaire-mode"
         />
         {draft.questionnaire.mode !== 'none' ? (
           <Select
-            label="Survey"
-            data={options(
+            label={t('field.questionnaire_questionnaireId')}
+            data={opts(
               questionnaires.filter((q) =>
                 draft.questionnaire.mode === 'ivr'
                   ? q.kind !== 'manual'
@@ -247,6 +240,7 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
             value={draft.questionnaire.questionnaireId ?? null}
             onChange={(v) => set((d) => void (d.questionnaire.questionnaireId = v))}
             error={err('/questionnaire/questionnaireId')}
+            data-testid="f-questionnaire"
           />
         ) : (
           <div />
@@ -254,11 +248,11 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
       </SimpleGrid>
       <SimpleGrid cols={3}>
         <Select
-          label="Failure SMS type"
+          label={t('field.sms_type')}
           data={[
-            { value: 'none', label: 'No SMS' },
-            { value: 'cloud', label: 'Cloud SMS' },
-            { value: 'gateway', label: 'SMS gateway' },
+            { value: 'none', label: t('basic.smsNone') },
+            { value: 'cloud', label: t('basic.smsCloud') },
+            { value: 'gateway', label: t('basic.smsGateway') },
           ]}
           value={draft.smsType || 'none'}
           onChange={(v) =>
@@ -268,11 +262,12 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
             })
           }
           error={err('/sms/type')}
+          data-testid="f-sms-type"
         />
         {draft.smsType ? (
           <Select
-            label="SMS template for failed calls"
-            data={options(pick(world['sms-templates']).filter((t) => t.type === draft.smsType))}
+            label={t('field.sms')}
+            data={opts(pick(world['sms-templates']).filter((x) => x.type === draft.smsType))}
             value={draft.smsTemplateId}
             onChange={(v) => set((d) => void (d.smsTemplateId = v))}
             error={err('/sms')}
@@ -282,9 +277,9 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
           <div />
         )}
         <Select
-          label="Blocklist group"
+          label={t('field.blocklistId')}
           clearable
-          data={options(pick(world.blocklists))}
+          data={opts(pick(world.blocklists))}
           value={draft.blocklistId ?? null}
           onChange={(v) => set((d) => void (d.blocklistId = v))}
           error={err('/blocklistId')}
@@ -294,9 +289,9 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
       {robot && (
         <SimpleGrid cols={3}>
           <Select
-            label="Transfer to skill queue"
+            label={t('field.skillQueueId')}
             clearable
-            data={options(pick(world['skill-queues']))}
+            data={opts(pick(world['skill-queues']))}
             value={draft.skillQueueId ?? null}
             onChange={(v) =>
               set((d) => {
@@ -313,18 +308,18 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
           {draft.skillQueueId ? (
             <>
               <Select
-                label="Associate business result"
+                label={t('field.businessResultId')}
                 clearable
-                data={options(pick(world['business-results']))}
+                data={opts(pick(world['business-results']))}
                 value={draft.businessResultId ?? null}
                 onChange={(v) => set((d) => void (d.businessResultId = v))}
                 error={err('/businessResultId')}
                 data-testid="f-business-result"
               />
               <Select
-                label="Manual questionnaire"
+                label={t('field.manualQuestionnaireId')}
                 clearable
-                data={options(questionnaires.filter((q) => q.kind !== 'ivr'))}
+                data={opts(questionnaires.filter((q) => q.kind !== 'ivr'))}
                 value={draft.manualQuestionnaireId ?? null}
                 onChange={(v) => set((d) => void (d.manualQuestionnaireId = v))}
                 error={err('/manualQuestionnaireId')}
@@ -335,8 +330,8 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
         </SimpleGrid>
       )}
       <TextInput
-        label="Callback address"
-        description="Must be on the tenant's approved trustlist"
+        label={t('field.callbackUrl')}
+        description={t('basic.callbackHelp')}
         placeholder="https://crm.example.com/outbound/events"
         value={draft.callbackUrl ?? ''}
         onChange={(e) => {
@@ -347,18 +342,20 @@ export function BasicStep({ draft, set, errors, world, settings, me }: StepProps
         data-testid="f-callback"
       />
       <Textarea
-        label="Description"
+        label={t('field.description')}
         value={draft.description ?? ''}
         onChange={(e) => {
           const v = e.currentTarget.value;
           set((d) => void (d.description = v));
         }}
         error={err('/description')}
+        data-testid="f-description"
       />
       <CallerNumberDialog
         opened={callerDialog}
         onClose={() => setCallerDialog(false)}
         numbers={pick(world['caller-numbers'])}
+        ous={world.ous}
         groups={pick(world['caller-groups'])}
         selected={draft.callerNumbers ?? []}
         groupId={draft.callerGroupId ?? null}

@@ -11,6 +11,7 @@ import {
   Table,
   Text,
 } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import type { Resource } from '../types.ts';
 import { ouLabel } from './model.ts';
 
@@ -27,8 +28,10 @@ export function CallerNumberDialog(props: {
   selected: string[];
   groupId: string | null;
   limit: number;
+  ous?: Resource[];
   onOk: (numbers: string[], groupId: string | null) => void;
 }) {
+  const { t } = useTranslation('wizard');
   const [mode, setMode] = useState<'numbers' | 'group'>('numbers');
   const [list, setList] = useState<string[]>([]);
   const [group, setGroup] = useState<string | null>(null);
@@ -53,45 +56,44 @@ export function CallerNumberDialog(props: {
   };
 
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title="Select caller number" size="lg">
+    <Modal opened={props.opened} onClose={props.onClose} title={t('callers.title')} size="lg">
       <Stack>
         <SegmentedControl
           value={mode}
           onChange={(v) => setMode(v as 'numbers' | 'group')}
           data={[
-            { value: 'numbers', label: 'Caller numbers' },
-            { value: 'group', label: 'Number group' },
+            { value: 'numbers', label: t('callers.numbers') },
+            { value: 'group', label: t('field.callerGroupId') },
           ]}
           data-testid="caller-mode"
         />
         <Text size="xs" c="dimmed">
-          A task uses up to {props.limit} caller numbers or exactly one number group, not both.
-          Choosing one replaces the other when you click OK.
+          {t('callers.help', { n: props.limit })}
         </Text>
         {mode === 'numbers' ? (
           <>
             <Group justify="space-between">
               <Text size="sm" data-testid="caller-count">
-                {list.length} of at most {props.limit} selected
+                {t('callers.count', { n: list.length, limit: props.limit })}
               </Text>
               <Button
                 size="xs"
                 onClick={() => setAdding([])}
                 disabled={left <= 0 || candidates.length === 0}
-                title={left <= 0 ? `the limit of ${props.limit} numbers is reached` : undefined}
+                title={left <= 0 ? t('callers.limitReached', { n: props.limit }) : undefined}
                 data-testid="caller-add"
               >
-                Add
+                {t('callers.add')}
               </Button>
             </Group>
             {adding && (
               <Group align="end">
                 <MultiSelect
                   style={{ flex: 1 }}
-                  label="Numbers to add"
+                  label={t('callers.toAdd')}
                   data={candidates.map((n) => ({
                     value: String(n.number ?? n.id),
-                    label: `${String(n.number ?? n.id)} · ${ouLabel(n)}`,
+                    label: `${String(n.number ?? n.id)} · ${ouLabel(n, props.ous)}`,
                   }))}
                   value={adding}
                   onChange={(v) => setAdding(v.slice(0, Math.max(0, left)))}
@@ -107,7 +109,7 @@ export function CallerNumberDialog(props: {
                   disabled={!adding.length}
                   data-testid="caller-add-ok"
                 >
-                  Add selected
+                  {t('callers.addSelected')}
                 </Button>
               </Group>
             )}
@@ -123,7 +125,7 @@ export function CallerNumberDialog(props: {
                         color="red"
                         onClick={() => setList(list.filter((x) => x !== n))}
                       >
-                        Remove
+                        {t('common:remove')}
                       </Button>
                     </Table.Td>
                   </Table.Tr>
@@ -133,10 +135,10 @@ export function CallerNumberDialog(props: {
           </>
         ) : (
           <Select
-            label="Number group"
+            label={t('field.callerGroupId')}
             data={props.groups.map((g) => ({
               value: g.id,
-              label: `${String(g.name ?? g.id)} (${(g.numbers as string[] | undefined)?.length ?? 0} numbers) · ${ouLabel(g)}`,
+              label: `${String(g.name ?? g.id)} (${t('callers.groupSize', { n: (g.numbers as string[] | undefined)?.length ?? 0 })}) · ${ouLabel(g, props.ous)}`,
             }))}
             value={group}
             onChange={setGroup}
@@ -144,16 +146,14 @@ export function CallerNumberDialog(props: {
           />
         )}
         {mode === 'group' && list.length > 0 && (
-          <Alert color="yellow">
-            OK replaces the {list.length} selected number(s) by the group.
-          </Alert>
+          <Alert color="yellow">{t('callers.replaces', { n: list.length })}</Alert>
         )}
         <Group justify="end">
           <Button variant="default" onClick={props.onClose} data-testid="caller-cancel">
-            Cancel
+            {t('common:cancel')}
           </Button>
           <Button onClick={ok} data-testid="caller-ok">
-            OK
+            {t('common:ok')}
           </Button>
         </Group>
       </Stack>

@@ -10,20 +10,26 @@ import {
   Switch,
   Text,
 } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { RESULT_NAMES } from '../../../src/domain/result-codes.ts';
+import { i18n } from '../i18n/index.ts';
 import type { FieldError } from '../api.ts';
 import type { World } from '../lib/hooks.ts';
 import type { PolicyBody } from './policy-types.ts';
 import { errorsAt } from './model.ts';
+import { fmtDuration, fmtResult } from '../lib/format.ts';
 
 const num = (v: string | number) => (typeof v === 'number' ? v : Number(v) || 0);
 
 /** Result names (§6) and the tenant's result definitions, for rules and non-retry results. */
 export function resultChoices(world: World) {
   return [
-    { group: 'Result codes', items: RESULT_NAMES.map((r) => ({ value: r, label: r })) },
     {
-      group: 'Result definitions',
+      group: i18n.t('wizard:policy.resultCodes'),
+      items: RESULT_NAMES.map((r) => ({ value: r, label: fmtResult(r) })),
+    },
+    {
+      group: i18n.t('wizard:policy.resultDefinitions'),
       items: world['result-definitions'].map((r) => ({
         value: String(r.code ?? r.id),
         label: `${String(r.code ?? r.id)} — ${String(r.label ?? '')}`,
@@ -41,13 +47,14 @@ export function PolicyEditor(props: {
   world: World;
   testId: string;
 }) {
+  const { t } = useTranslation('wizard');
   const { value: p, onChange, path, errors } = props;
   const err = (s: string) => errorsAt(errors, `${path}/${s}`);
   const choices = resultChoices(props.world);
   return (
     <Stack gap="sm" data-testid={props.testId}>
       <Switch
-        label="Configure policy based on results"
+        label={t('field.resultPolicy_byResult')}
         checked={p.byResult}
         onChange={(e) => {
           const on = e.currentTarget.checked;
@@ -61,12 +68,12 @@ export function PolicyEditor(props: {
       {p.byResult ? (
         <Stack gap={6}>
           <Text size="sm" fw={500}>
-            Results processing strategy
+            {t('field.resultPolicy_rules')}
           </Text>
           {(p.rules ?? []).map((r, i) => (
             <Group key={i} align="start">
               <Select
-                placeholder="Outbound call failure cause"
+                placeholder={t('field.resultPolicy_rules_result')}
                 data={choices}
                 value={r.result || null}
                 onChange={(v) => onChange((x) => void (x.rules![i]!.result = v ?? ''))}
@@ -76,8 +83,8 @@ export function PolicyEditor(props: {
               />
               <NumberInput
                 w={130}
-                aria-label="Retry times"
-                placeholder="Retry times"
+                aria-label={t('field.resultPolicy_rules_retries')}
+                placeholder={t('field.resultPolicy_rules_retries')}
                 min={0}
                 max={100}
                 value={r.retries}
@@ -88,19 +95,19 @@ export function PolicyEditor(props: {
               />
               <NumberInput
                 w={160}
-                aria-label="Call-out interval (s)"
+                aria-label={t('field.resultPolicy_rules_intervalSec')}
                 min={0}
                 value={r.intervalSec}
                 onChange={(v) => onChange((x) => void (x.rules![i]!.intervalSec = num(v)))}
                 error={err(`rules/${i}/intervalSec`)}
-                rightSection={<Text size="xs">s</Text>}
+                rightSection={<Text size="xs">{t('policy.secondsUnit')}</Text>}
                 data-testid={`${props.testId}-rule-${i}-interval`}
               />
               <ActionIcon
                 variant="subtle"
                 color="red"
                 mt={4}
-                aria-label="Remove rule"
+                aria-label={t('policy.removeRule')}
                 onClick={() => onChange((x) => void x.rules!.splice(i, 1))}
               >
                 ×
@@ -123,14 +130,14 @@ export function PolicyEditor(props: {
               }
               data-testid={`${props.testId}-add-rule`}
             >
-              Add rule
+              {t('policy.addRule')}
             </Button>
           </Group>
         </Stack>
       ) : (
         <SimpleGrid cols={3}>
           <NumberInput
-            label="Max. call attempt days"
+            label={t('field.resultPolicy_maxAttemptDays')}
             min={1}
             max={365}
             value={p.maxAttemptDays ?? ''}
@@ -138,7 +145,7 @@ export function PolicyEditor(props: {
             error={err('maxAttemptDays')}
           />
           <NumberInput
-            label="Maximum call attempts per day"
+            label={t('field.resultPolicy_maxAttemptsPerDay')}
             min={1}
             max={100}
             value={p.maxAttemptsPerDay ?? ''}
@@ -146,7 +153,8 @@ export function PolicyEditor(props: {
             error={err('maxAttemptsPerDay')}
           />
           <NumberInput
-            label="Call-out interval (s)"
+            label={t('field.resultPolicy_retryIntervalSec')}
+            description={fmtDuration(p.retryIntervalSec)}
             min={0}
             value={p.retryIntervalSec ?? ''}
             onChange={(v) => onChange((x) => void (x.retryIntervalSec = num(v)))}
@@ -155,8 +163,8 @@ export function PolicyEditor(props: {
         </SimpleGrid>
       )}
       <MultiSelect
-        label="Non-retry result codes"
-        description="A customer whose call ends with one of these is not called again"
+        label={t('field.resultPolicy_nonRetryResults')}
+        description={t('policy.nonRetryHelp')}
         data={choices}
         value={p.nonRetryResults}
         onChange={(v) => onChange((x) => void (x.nonRetryResults = v))}

@@ -12,35 +12,53 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import type { ContactPolicyT, PolicyBody } from './policy-types.ts';
 import { options, type StepProps } from './BasicStep.tsx';
 import { emptyPolicy, errorsAt, visibleTo } from './model.ts';
 import { PolicyEditor } from './PolicyEditor.tsx';
+import { useState } from 'react';
+import { NewNumberType } from '../resources/NewNumberType.tsx';
 
 const num = (v: string | number) => (typeof v === 'number' ? v : Number(v) || 0);
 
 /** Step 4 (the seed's step 6): call order, number rounds, result policy, business results. */
 export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
+  const { t } = useTranslation('wizard');
   const cs = draft.callStrategy;
   const rp = draft.resultPolicy;
   const visible = visibleTo(settings.isolation, draft.ouId);
   const sortable = world.attributes.filter(visible).filter((a) => a.mandatory && !a.encrypted);
-  const numberTypes = world['number-types'].map((t) => t.id);
+  // Number types created inline (seed, step 6) are offered before the world is loaded again.
+  const [added, setAdded] = useState<string[]>([]);
+  const known = world['number-types'].map((x) => ({ value: x.id, label: String(x.name ?? x.id) }));
+  const numberTypes = [
+    ...known,
+    ...added
+      .filter((id) => !known.some((k) => k.value === id))
+      .map((id) => ({ value: id, label: id })),
+  ];
+  const created = (id: string, f: Parameters<typeof set>[0]) => {
+    setAdded((a) => [...a, id]);
+    set(f);
+  };
   const err = (p: string) => errorsAt(errors, p);
   const orderChoices = [
-    { value: 'none', label: 'No sorting' },
-    { value: 'number', label: 'By number' },
-    { value: 'priority', label: 'By priority' },
-    ...(settings.attributeFeatures ? [{ value: 'attributes', label: 'By data attribute' }] : []),
+    { value: 'none', label: t('policy.orderNone') },
+    { value: 'number', label: t('policy.orderNumber') },
+    { value: 'priority', label: t('policy.orderPriority') },
+    ...(settings.attributeFeatures
+      ? [{ value: 'attributes', label: t('policy.orderAttributes') }]
+      : []),
   ];
   const contact = rp.kind === 'contact' ? (rp as ContactPolicyT) : null;
 
   return (
     <Stack>
-      <Title order={4}>Call strategy</Title>
+      <Title order={4}>{t('policy.callStrategy')}</Title>
       <SimpleGrid cols={2}>
         <Select
-          label="Call sequence"
+          label={t('field.callStrategy_order_by')}
           data={orderChoices}
           value={cs.order.by}
           onChange={(v) =>
@@ -54,7 +72,7 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
         />
         <Stack gap={4}>
           <Text size="sm" fw={500}>
-            Multi-number customer call rounds
+            {t('field.callStrategy_numberRounds')}
           </Text>
           <SegmentedControl
             value={cs.numberRounds.mode}
@@ -65,9 +83,9 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
               })
             }
             data={[
-              { value: 'sequence', label: 'In sequence' },
-              { value: 'numberType', label: 'By number type' },
-              { value: 'sequenceNumber', label: 'By sequence number' },
+              { value: 'sequence', label: t('policy.roundsSequence') },
+              { value: 'numberType', label: t('policy.roundsNumberType') },
+              { value: 'sequenceNumber', label: t('policy.roundsSequenceNumber') },
             ]}
             data-testid="f-rounds"
           />
@@ -78,8 +96,8 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
           {(cs.order.attributes ?? []).map((a, i) => (
             <Group key={i}>
               <Select
-                placeholder="Mandatory, unencrypted attribute"
-                data={options(sortable, (r) => String(r.name ?? r.code))}
+                placeholder={t('field.callStrategy_order_attributes')}
+                data={options(sortable, (r) => String(r.name ?? r.code), world.ous)}
                 value={a.attribute || null}
                 onChange={(v) =>
                   set((d) => void (d.callStrategy.order.attributes![i]!.attribute = v ?? ''))
@@ -95,14 +113,14 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
                   )
                 }
                 data={[
-                  { value: 'asc', label: 'Ascending' },
-                  { value: 'desc', label: 'Descending' },
+                  { value: 'asc', label: t('policy.ascending') },
+                  { value: 'desc', label: t('policy.descending') },
                 ]}
               />
               <ActionIcon
                 variant="subtle"
                 color="red"
-                aria-label="Remove"
+                aria-label={t('common:remove')}
                 onClick={() => set((d) => void d.callStrategy.order.attributes!.splice(i, 1))}
               >
                 ×
@@ -123,24 +141,33 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
                 )
               }
             >
-              Add attribute
+              {t('policy.addAttribute')}
             </Button>
           </Group>
         </Stack>
       )}
       {cs.numberRounds.mode === 'numberType' && (
         <MultiSelect
-          label="Number types, in calling order"
-          description="The number of the type placed first is called first"
+          label={t('field.callStrategy_numberRounds_numberTypes')}
+          description={t('policy.numberTypesHelp')}
           data={numberTypes}
           value={cs.numberRounds.numberTypes ?? []}
           onChange={(v) => set((d) => void (d.callStrategy.numberRounds.numberTypes = v))}
           error={err('/callStrategy/numberRounds')}
+          data-testid="f-number-types"
+        />
+      )}
+      {cs.numberRounds.mode === 'numberType' && (
+        <NewNumberType
+          taskOu={draft.ouId}
+          onCreated={(id) =>
+            created(id, (d) => void (d.callStrategy.numberRounds.numberTypes ??= []).push(id))
+          }
         />
       )}
 
       <Title order={4} mt="md">
-        Outbound call result policy
+        {t('field.resultPolicy')}
       </Title>
       <SegmentedControl
         w={320}
@@ -154,8 +181,8 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
           })
         }
         data={[
-          { value: 'global', label: 'Global policy' },
-          { value: 'contact', label: 'Contact policy' },
+          { value: 'global', label: t('policy.global') },
+          { value: 'contact', label: t('policy.contact') },
         ]}
         data-testid="f-policy-kind"
       />
@@ -163,7 +190,7 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
         <Stack>
           <Card withBorder>
             <Text fw={500} mb="xs">
-              Default number type
+              {t('field.resultPolicy_default')}
             </Text>
             <PolicyEditor
               value={contact.default}
@@ -174,14 +201,14 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
               testId="policy-default"
             />
           </Card>
-          {contact.numberTypes.map((t, i) => (
+          {contact.numberTypes.map((nt, i) => (
             <Card withBorder key={i}>
               <Group justify="space-between" mb="xs">
                 <Select
-                  label="Number type"
+                  label={t('field.resultPolicy_numberTypes_numberType')}
                   required
                   data={numberTypes}
-                  value={t.numberType || null}
+                  value={nt.numberType || null}
                   onChange={(v) =>
                     set(
                       (d) =>
@@ -198,11 +225,11 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
                     set((d) => void (d.resultPolicy as ContactPolicyT).numberTypes.splice(i, 1))
                   }
                 >
-                  Remove
+                  {t('common:remove')}
                 </Button>
               </Group>
               <PolicyEditor
-                value={t}
+                value={nt}
                 onChange={(f) => set((d) => f((d.resultPolicy as ContactPolicyT).numberTypes[i]!))}
                 path={`/resultPolicy/numberTypes/${i}`}
                 errors={errors}
@@ -225,8 +252,21 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
                 )
               }
             >
-              Add number type
+              {t('policy.addNumberType')}
             </Button>
+            <NewNumberType
+              taskOu={draft.ouId}
+              onCreated={(id) =>
+                created(
+                  id,
+                  (d) =>
+                    void (d.resultPolicy as ContactPolicyT).numberTypes.push({
+                      numberType: id,
+                      ...emptyPolicy(),
+                    }),
+                )
+              }
+            />
           </Group>
         </Stack>
       ) : (
@@ -241,10 +281,10 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
       )}
 
       <Title order={4} mt="md">
-        Business result policy
+        {t('field.businessResultPolicy')}
       </Title>
       <Text size="sm" c="dimmed">
-        Optional: what a business result recorded on a customer does next.
+        {t('policy.businessHelp')}
       </Text>
       {draft.businessResultPolicy.map((r, i) => {
         const br = world['business-results'].find((b) => b.id === r.code);
@@ -252,8 +292,8 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
         return (
           <Group key={i} align="start">
             <Select
-              placeholder="Business result"
-              data={options(world['business-results'].filter(visible))}
+              placeholder={t('field.businessResultPolicy_code')}
+              data={options(world['business-results'].filter(visible), undefined, world.ous)}
               value={r.code || null}
               onChange={(v) =>
                 set(
@@ -263,7 +303,7 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
               error={err(`/businessResultPolicy/${i}/code`)}
             />
             <Select
-              placeholder="Any sub-result"
+              placeholder={t('policy.anySubResult')}
               clearable
               data={subs.map((s) => ({ value: s.code, label: s.name }))}
               value={r.subCode ?? null}
@@ -271,9 +311,9 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
             />
             <Select
               data={[
-                { value: 'stop', label: 'Stop' },
-                { value: 'call_next_number', label: 'Call the next number' },
-                { value: 'call_same_number', label: 'Call the same number' },
+                { value: 'stop', label: t('policy.actionStop') },
+                { value: 'call_next_number', label: t('policy.actionNext') },
+                { value: 'call_same_number', label: t('policy.actionSame') },
               ]}
               value={r.action}
               onChange={(v) =>
@@ -285,8 +325,8 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
             />
             <NumberInput
               w={150}
-              aria-label="Interval (s)"
-              placeholder="Interval (s)"
+              aria-label={t('field.businessResultPolicy_intervalSec')}
+              placeholder={t('field.businessResultPolicy_intervalSec')}
               min={0}
               value={r.intervalSec ?? ''}
               onChange={(v) =>
@@ -298,7 +338,7 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
               variant="subtle"
               color="red"
               mt={4}
-              aria-label="Remove"
+              aria-label={t('common:remove')}
               onClick={() => set((d) => void d.businessResultPolicy.splice(i, 1))}
             >
               ×
@@ -323,7 +363,7 @@ export function PolicyStep({ draft, set, errors, world, settings }: StepProps) {
             )
           }
         >
-          Add business result rule
+          {t('policy.addBusinessRule')}
         </Button>
       </Group>
     </Stack>

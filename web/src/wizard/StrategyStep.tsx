@@ -13,8 +13,9 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import type { Filter } from '../types.ts';
-import { fmtNum } from '../lib/format.ts';
+import { fmtDuration, fmtNum } from '../lib/format.ts';
 import { options, type StepProps } from './BasicStep.tsx';
 import { effectiveRate, errorsAt, visibleTo } from './model.ts';
 
@@ -23,6 +24,7 @@ type Condition = Filter['conditions'][number];
 
 /** Step 3 (the seed's step 5): pacing, with the rate the engine will really apply shown live. */
 export function StrategyStep({ draft, set, errors, world, settings }: StepProps) {
+  const { t } = useTranslation('wizard');
   const st = draft.strategy;
   const err = (p: string) => errorsAt(errors, p);
   const rate = effectiveRate(st.intervalSec || 1, st.callsPerInterval || 1);
@@ -48,8 +50,8 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
       <SimpleGrid cols={3}>
         <NumberInput
           clampBehavior="none"
-          label="Max. response duration (s)"
-          description="5–120; ringing longer ends the call"
+          label={t('field.strategy_maxRingSec')}
+          description={t('strategy.maxRingHelp', { d: fmtDuration(st.maxRingSec) })}
           min={5}
           max={120}
           value={st.maxRingSec}
@@ -59,8 +61,8 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
         />
         <NumberInput
           clampBehavior="none"
-          label="Outbound call interval (s)"
-          description="1–9999"
+          label={t('field.strategy_intervalSec')}
+          description={t('strategy.intervalHelp', { d: fmtDuration(st.intervalSec) })}
           min={1}
           max={9999}
           value={st.intervalSec}
@@ -70,8 +72,8 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
         />
         <NumberInput
           clampBehavior="none"
-          label="Number of outbound calls at a time"
-          description={`At most the tenant's ${settings.channels} channels`}
+          label={t('field.strategy_callsPerInterval')}
+          description={t('strategy.callsHelp', { n: settings.channels })}
           min={1}
           max={settings.channels}
           value={st.callsPerInterval}
@@ -80,21 +82,20 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
           data-testid="f-calls"
         />
       </SimpleGrid>
-      <Alert color="blue" title="Effective rate">
+      <Alert color="blue" title={t('strategy.effectiveRate')}>
         <Text data-testid="effective-rate">
-          {fmtNum(rate.calls)} calls every {fmtNum(rate.every)} s
+          {t('strategy.rate', { calls: fmtNum(rate.calls), every: fmtDuration(rate.every) })}
         </Text>
         <Text size="sm" c="dimmed">
-          The engine starts calls every min(interval, 3) s; fractions of a call carry over to the
-          next tick. The tenant has {settings.channels} channels for all its tasks together (channel
-          limit: <span data-testid="channel-limit">{settings.channels}</span>).
+          {t('strategy.rateHelp')} {t('strategy.channelLimit')}{' '}
+          <span data-testid="channel-limit">{settings.channels}</span>
         </Text>
       </Alert>
       {settings.attributeFeatures ? (
         <Card withBorder>
           <Stack>
             <Switch
-              label="Outbound call data attribute filtering"
+              label={t('field.strategy_filter')}
               checked={!!st.filter}
               onChange={(e) => {
                 const on = e.currentTarget.checked;
@@ -114,27 +115,30 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
                   value={st.filter.join}
                   onChange={(v) => set((d) => void (d.strategy.filter!.join = v as 'and' | 'or'))}
                   data={[
-                    { value: 'and', label: 'AND' },
-                    { value: 'or', label: 'OR' },
+                    { value: 'and', label: t('strategy.and') },
+                    { value: 'or', label: t('strategy.or') },
                   ]}
                 />
                 {st.filter.conditions.map((c, i) => (
                   <Group key={i} align="start">
                     <Select
-                      placeholder="Attribute"
-                      data={options(attributes, (a) => String(a.name ?? a.code))}
+                      placeholder={t('field.strategy_filter_conditions_attribute')}
+                      data={options(attributes, (a) => String(a.name ?? a.code), world.ous)}
                       value={c.attribute || null}
                       onChange={(v) => setCondition(i, { attribute: v ?? '' })}
                       error={err(`/strategy/filter/conditions/${i}/attribute`)}
                     />
                     <Select
                       w={110}
-                      data={OPS}
+                      aria-label={t('field.strategy_filter_conditions_op')}
+                      data={OPS.map((o) => ({ value: o, label: t(`strategy.ops.${o}`) }))}
                       value={c.op}
                       onChange={(v) => setCondition(i, { op: (v ?? 'eq') as Condition['op'] })}
                     />
                     <TextInput
-                      placeholder={c.op === 'in' ? 'a, b, c' : 'value'}
+                      placeholder={
+                        c.op === 'in' ? 'a, b, c' : t('field.strategy_filter_conditions_value')
+                      }
                       value={valueText(c.value)}
                       onChange={(e) =>
                         setCondition(i, {
@@ -147,7 +151,7 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
                       variant="subtle"
                       color="red"
                       mt={4}
-                      aria-label="Remove condition"
+                      aria-label={t('strategy.removeCondition')}
                       onClick={() => set((d) => void d.strategy.filter!.conditions.splice(i, 1))}
                     >
                       ×
@@ -174,7 +178,7 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
                       )
                     }
                   >
-                    Add condition
+                    {t('strategy.addCondition')}
                   </Button>
                 </Group>
               </>
@@ -183,7 +187,7 @@ export function StrategyStep({ draft, set, errors, world, settings }: StepProps)
         </Card>
       ) : (
         <Text size="sm" c="dimmed">
-          Attribute filtering and ordering are off for this tenant (setting attributeFeatures).
+          {t('strategy.attributesOff')}
         </Text>
       )}
     </Stack>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import {
   Alert,
+  Anchor,
   Button,
   Group,
   List,
@@ -12,29 +13,46 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { ApiError, messageOf, type FieldError } from '../api.ts';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { ApiError, type FieldError } from '../api.ts';
 import { useTenant } from '../session.tsx';
 import { navigate, useLocation } from '../router.tsx';
-import { loadWorld, type World } from '../lib/hooks.ts';
-import type { Task, Template } from '../types.ts';
+import { useInvalidate, useTaskQuery, useWorld } from '../lib/queries.ts';
+import { fieldLabel, plainMessage, plainTitle, usePlainError } from '../lib/plain.ts';
+import { navigateWithNotice } from '../lib/notice.ts';
+import type { Template } from '../types.ts';
 import { BasicStep } from './BasicStep.tsx';
 import { WindowsStep } from './WindowsStep.tsx';
 import { StrategyStep } from './StrategyStep.tsx';
 import { PolicyStep } from './PolicyStep.tsx';
-import { defaultDraft, draftFrom, STEP_TITLES, stepOf, toConfig, type Draft } from './model.ts';
+import { defaultDraft, draftFrom, STEP_COUNT, stepOf, toConfig, type Draft } from './model.ts';
+import { errorsAfterEdit, validateDraft } from './validate.ts';
 
 /**
  * Create or edit a task, in the seed's order: basic information, calling windows, task
- * strategy, call strategy and result policy; then Save (or Save as template). Server errors
- * (problem+json, JSON-pointer paths) are shown on their fields, and the wizard opens the first
- * step that has one.
+ * strategy, call strategy and result policy; then Save (or Save as template). Next checks the
+ * step with the API's own rules before moving on; errors (the browser's or the server's) show on
+ * their fields with the wizard's labels, go away as soon as the field changes, and the wizard
+ * opens the first step that has one.
  */
 export function TaskWizard({ taskId }: { taskId?: string }) {
+  const { t } = useTranslation('wizard');
+  const plain = usePlainError();
   const { api, me, tenant, base } = useTenant();
   const { query } = useLocation();
+  const templateId = query.get('template');
+  const type = query.get('type') === 'robot' ? 'robot' : 'ivr';
+  const { world, error: worldError } = useWorld();
+  const task = useTaskQuery(taskId);
+  const template = useQuery({
+    queryKey: [base, 'templates', templateId],
+    queryFn: ({ signal }) =>
+      api.get<Template>(`${base}/templates/${templateId}`, undefined, signal),
+    enabled: !!templateId,
+  });
+  const invalidate = useInvalidate();
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [world, setWorld] = useState<World | null>(null);
-  const [task, setTask] = useState<Task | null>(null);
   const [step, setStep] = useState(0);
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -43,66 +61,67 @@ export function TaskWizard({ taskId }: { taskId?: string }) {
   const [templateName, setTemplateName] = useState('');
   const [templateError, setTemplateError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const templateId = query.get('template');
-  const type = query.get('type') === 'robot' ? 'robot' : 'ivr';
 
+  const ready = !!world && (!taskId || !!task.data) && (!templateId || !!template.data);
   useEffect(() => {
-    const ctl = new AbortController();
-    (async () => {
-      const w = await loadWorld(api, base, ctl.signal);
-      const base0 = defaultDraft({
-        type,
-        ouId: me.role === 'ou_operator' ? me.ouId : null,
-        timeZone: tenant.settings.timeZone,
-        today: new Date(),
-      });
-      let d = base0;
-      if (taskId) {
-        const t = await api.get<Task>(`${base}/tasks/${taskId}`, undefined, ctl.signal);
-        setTask(t);
-        d = draftFrom(base0, t.config);
-      } else if (templateId) {
-        const t = await api.get<Template>(`${base}/templates/${templateId}`, undefined, ctl.signal);
-        d = draftFrom(base0, { ...t.config, name: '' });
-      }
-      if (!ctl.signal.aborted) {
-        setWorld(w);
-        setDraft(d);
-      }
-    })().catch((e: unknown) => {
-      if (!ctl.signal.aborted) setProblem(messageOf(e));
+    if (!ready || draft) return;
+    const base0 = defaultDraft({
+      type,
+      ouId: me.role === 'ou_operator' ? me.ouId : null,
+      timeZone: tenant.settings.timeZone,
+      today: new Date(),
     });
-    return () => ctl.abort();
-  }, [api, base, taskId, templateId, type, me, tenant.settings.timeZone]);
+    if (taskId && task.data) setDraft(draftFrom(base0, task.data.config));
+    else if (template.data) setDraft(draftFrom(base0, { ...template.data.config, name: '' }));
+    else setDraft(base0);
+  }, [ready, draft, type, me, tenant.settings.timeZone, taskId, task.data, template.data]);
 
-  if (problem && !draft) return <Alert color="red">{problem}</Alert>;
+  const loadError = worldError ?? (taskId ? task.error : null) ?? template.error;
+  if (loadError && !draft) return <Alert color="red">{plain(loadError)}</Alert>;
   if (!draft || !world) return <Loader />;
 
-  const set = (f: (d: Draft) => void) =>
-    setDraft((d) => {
-      const next = structuredClone(d!);
-      f(next);
-      return next;
-    });
+  const set = (f: (d: Draft) => void) => {
+    const next = structuredClone(draft);
+    f(next);
+    const left = errorsAfterEdit(errors, draft, next);
+    if (left.length !== errors.length) {
+      setErrors(left);
+      if (!left.length) setProblem(null);
+    }
+    setDraft(next);
+  };
 
-  const showErrors = (e: unknown) => {
-    if (e instanceof ApiError && e.fieldErrors.length) {
-      setErrors(e.fieldErrors);
-      setStep(Math.min(...e.fieldErrors.map((f) => stepOf(f.path))));
-    } else setErrors([]);
-    setProblem(messageOf(e));
+  const show = (fieldErrors: FieldError[], title: string) => {
+    setErrors(fieldErrors);
+    setProblem(title);
+    if (fieldErrors.length) setStep(Math.min(...fieldErrors.map((f) => stepOf(f.path))));
+  };
+
+  const next = () => {
+    const own = validateDraft(draft, world, tenant.settings).filter((e) => stepOf(e.path) === step);
+    if (own.length) return show(own, t('stepHasErrors'));
+    setErrors([]);
+    setProblem(null);
+    setStep(step + 1);
   };
 
   const save = async () => {
+    const all = validateDraft(draft, world, tenant.settings);
+    if (all.length) return show(all, t('stepHasErrors'));
     setSaving(true);
     setProblem(null);
     try {
       const config = toConfig(draft);
       if (taskId) await api.put(`${base}/tasks/${taskId}`, config);
       else await api.post(`${base}/tasks`, config);
-      navigate('/tasks');
+      await invalidate('tasks');
+      navigateWithNotice(
+        '/tasks',
+        taskId ? t('savedEdit', { name: draft.name }) : t('savedNew', { name: draft.name }),
+      );
     } catch (e) {
-      showErrors(e);
+      if (e instanceof ApiError && e.fieldErrors.length) show(e.fieldErrors, plainTitle(e));
+      else show([], plain(e));
     } finally {
       setSaving(false);
     }
@@ -113,9 +132,9 @@ export function TaskWizard({ taskId }: { taskId?: string }) {
     try {
       await api.post(`${base}/templates`, { name: templateName, config: toConfig(draft) });
       setTemplateOpen(false);
-      setNotice(`Saved as template "${templateName}".`);
+      setNotice(t('template.saved', { name: templateName }));
     } catch (e) {
-      setTemplateError(messageOf(e));
+      setTemplateError(plain(e));
     }
   };
 
@@ -126,18 +145,21 @@ export function TaskWizard({ taskId }: { taskId?: string }) {
     <Stack>
       <Title order={2}>
         {taskId
-          ? `Edit task ${task?.name ?? ''}`
+          ? t('titleEdit', { name: task.data?.name ?? '' })
           : draft.type === 'robot'
-            ? 'New robot outbound call'
-            : 'New IVR outbound call'}
+            ? t('titleNewRobot')
+            : t('titleNewIvr')}
       </Title>
       {problem && (
-        <Alert color="red" title={problem.split(' — ')[0]} data-testid="wizard-error">
+        <Alert color="red" title={problem} data-testid="wizard-error">
           {errors.length > 0 && (
             <List size="sm">
               {errors.map((e, i) => (
                 <List.Item key={i}>
-                  <code>{e.path}</code> {e.message}
+                  <Anchor component="button" size="sm" onClick={() => setStep(stepOf(e.path))}>
+                    {t(`steps.${stepOf(e.path)}`)} › {fieldLabel(e.path)}
+                  </Anchor>
+                  : {plainMessage(e.message)}
                 </List.Item>
               ))}
             </List>
@@ -155,11 +177,11 @@ export function TaskWizard({ taskId }: { taskId?: string }) {
         </Alert>
       )}
       <Stepper active={step} onStepClick={setStep} size="sm">
-        {STEP_TITLES.map((t, i) => (
+        {Array.from({ length: STEP_COUNT }, (_, i) => (
           <Stepper.Step
-            key={t}
-            label={t}
-            description={stepErrors(i) ? `${stepErrors(i)} error(s)` : undefined}
+            key={i}
+            label={t(`steps.${i}`)}
+            description={stepErrors(i) ? t('errorCount', { count: stepErrors(i) }) : undefined}
             color={stepErrors(i) ? 'red' : undefined}
             data-testid={`step-${i}`}
           />
@@ -174,44 +196,47 @@ export function TaskWizard({ taskId }: { taskId?: string }) {
       <Group justify="space-between" mt="md">
         <Group>
           <Button variant="default" onClick={() => navigate('/tasks')}>
-            Cancel
+            {t('common:cancel')}
           </Button>
           <Button variant="default" disabled={step === 0} onClick={() => setStep(step - 1)}>
-            Previous
+            {t('previous')}
           </Button>
           <Button
             variant="default"
-            disabled={step === STEP_TITLES.length - 1}
-            onClick={() => setStep(step + 1)}
+            disabled={step === STEP_COUNT - 1}
+            onClick={next}
             data-testid="wizard-next"
           >
-            Next
+            {t('next')}
           </Button>
         </Group>
         <Group>
           <Button
             variant="light"
             onClick={() => {
-              setTemplateName(draft.name ? `${draft.name} template` : '');
+              setTemplateName(draft.name ? t('template.defaultName', { name: draft.name }) : '');
               setTemplateOpen(true);
             }}
             data-testid="save-template"
           >
-            Save as template
+            {t('template.save')}
           </Button>
           <Button onClick={() => void save()} loading={saving} data-testid="wizard-save">
-            Save
+            {t('common:save')}
           </Button>
         </Group>
       </Group>
-      <Modal opened={templateOpen} onClose={() => setTemplateOpen(false)} title="Save as template">
+      <Modal
+        opened={templateOpen}
+        onClose={() => setTemplateOpen(false)}
+        title={t('template.save')}
+      >
         <Stack>
           <Text size="sm" c="dimmed">
-            The current configuration (all steps, without the task name) becomes a template that new
-            tasks can start from.
+            {t('template.help')}
           </Text>
           <TextInput
-            label="Template name"
+            label={t('template.name')}
             value={templateName}
             onChange={(e) => setTemplateName(e.currentTarget.value)}
             error={templateError}
@@ -223,7 +248,7 @@ export function TaskWizard({ taskId }: { taskId?: string }) {
               disabled={!templateName.trim()}
               data-testid="template-ok"
             >
-              Confirm
+              {t('common:confirm')}
             </Button>
           </Group>
         </Stack>

@@ -11,6 +11,9 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { i18n } from '../i18n/index.ts';
+import { TimeOfDay } from './TimeInputs.tsx';
 import type { Period } from '../types.ts';
 import { options, type StepProps } from './BasicStep.tsx';
 import { errorsAt, visibleTo } from './model.ts';
@@ -25,6 +28,7 @@ function Periods(props: {
   testId: string;
   presets?: { label: string; value: Period[]; testId: string }[];
 }) {
+  const { t } = useTranslation('wizard');
   const { value, onChange } = props;
   const setAt = (i: number, k: 'start' | 'end', v: string) =>
     onChange(value.map((p, j) => (j === i ? { ...p, [k]: v } : p)));
@@ -37,28 +41,26 @@ function Periods(props: {
       <Stack gap={6} mt={4}>
         {value.map((p, i) => (
           <Group key={i} gap="xs" align="start">
-            <TextInput
-              type="time"
-              aria-label={`${props.label} ${i + 1} start`}
+            <TimeOfDay
+              ariaLabel={t('windows.periodStart', { label: props.label, n: i + 1 })}
               value={p.start}
-              onChange={(e) => setAt(i, 'start', e.currentTarget.value)}
+              onChange={(v) => setAt(i, 'start', v)}
               error={errorsAt(props.errors, `${props.path}/${i}/start`)}
-              data-testid={`${props.testId}-${i}-start`}
+              testId={`${props.testId}-${i}-start`}
             />
             <Text pt={6}>–</Text>
-            <TextInput
-              type="time"
-              aria-label={`${props.label} ${i + 1} end`}
+            <TimeOfDay
+              ariaLabel={t('windows.periodEnd', { label: props.label, n: i + 1 })}
               value={p.end}
-              onChange={(e) => setAt(i, 'end', e.currentTarget.value)}
+              onChange={(v) => setAt(i, 'end', v)}
               error={errorsAt(props.errors, `${props.path}/${i}/end`)}
-              data-testid={`${props.testId}-${i}-end`}
+              testId={`${props.testId}-${i}-end`}
             />
             <ActionIcon
               variant="subtle"
               color="red"
               mt={4}
-              aria-label="Remove period"
+              aria-label={t('windows.removePeriod')}
               onClick={() => onChange(value.filter((_, j) => j !== i))}
             >
               ×
@@ -77,7 +79,7 @@ function Periods(props: {
             onClick={() => onChange([...value, { start: '09:00', end: '18:00' }])}
             data-testid={`${props.testId}-add`}
           >
-            Add time period
+            {t('windows.addPeriod')}
           </Button>
           {props.presets?.map((p) => (
             <Button
@@ -105,29 +107,32 @@ const NO_CALLS: Period[] = [{ start: '00:00', end: '00:00' }];
  * special date, special periods "No calls".
  */
 export function WindowsStep({ draft, set, errors, world, settings }: StepProps) {
+  const { t } = useTranslation('wizard');
   const zone = draft.timeZone || settings.timeZone;
   const s = draft.schedule;
   const special = world['special-dates'].filter(visibleTo(settings.isolation, draft.ouId));
   return (
     <Stack>
       <Text size="sm" c="dimmed">
-        Times are in the task&apos;s time zone ({zone}). Priority: allocations by special dates &gt;
-        special dates &gt; regular periods. An end of 23:59 means the end of the day; 00:00–00:00
-        means no calls.
+        {t('windows.help', { zone })}
       </Text>
       <Periods
-        label={`Regular date time period (${zone})`}
+        label={`${t('field.schedule_regular')} (${zone})`}
         value={s.regular}
         onChange={(p) => set((d) => void (d.schedule.regular = p))}
         path="/schedule/regular"
         errors={errors}
         testId="regular"
-        presets={[{ label: 'All day', value: ALL_DAY, testId: 'regular-all-day' }]}
+        presets={[{ label: t('windows.allDay'), value: ALL_DAY, testId: 'regular-all-day' }]}
       />
       <MultiSelect
-        label="Special dates"
-        description="Holidays, weekends… (at most 20)"
-        data={options(special, (r) => `${String(r.name ?? r.id)} (${describeSpecial(r)})`)}
+        label={t('field.schedule_specialDates')}
+        description={t('windows.specialHelp')}
+        data={options(
+          special,
+          (r) => `${String(r.name ?? r.id)} (${describeSpecial(r)})`,
+          world.ous,
+        )}
         value={s.specialDates}
         onChange={(v) => set((d) => void (d.schedule.specialDates = v))}
         maxValues={20}
@@ -135,23 +140,25 @@ export function WindowsStep({ draft, set, errors, world, settings }: StepProps) 
         data-testid="f-special-dates"
       />
       <Periods
-        label={`Special time period (${zone})`}
+        label={`${t('field.schedule_specialPeriods')} (${zone})`}
         value={s.specialPeriods}
         onChange={(p) => set((d) => void (d.schedule.specialPeriods = p))}
         path="/schedule/specialPeriods"
         errors={errors}
         testId="special"
         presets={[
-          { label: 'All day', value: ALL_DAY, testId: 'special-all-day' },
-          { label: 'No calls', value: NO_CALLS, testId: 'special-no-calls' },
+          { label: t('windows.allDay'), value: ALL_DAY, testId: 'special-all-day' },
+          { label: t('windows.noCalls'), value: NO_CALLS, testId: 'special-no-calls' },
         ]}
       />
       <Card withBorder>
         <Stack>
           <Group justify="space-between">
-            <Title order={5}>Allocate time periods by special dates ({zone})</Title>
+            <Title order={5}>
+              {t('field.schedule_allocations')} ({zone})
+            </Title>
             <Switch
-              label="Enabled"
+              label={t('windows.enabled')}
               checked={s.allocations.enabled}
               onChange={(e) => {
                 const v = e.currentTarget.checked;
@@ -166,7 +173,7 @@ export function WindowsStep({ draft, set, errors, world, settings }: StepProps) 
                 <Group align="end">
                   <TextInput
                     style={{ flex: 1 }}
-                    label="Dates (yyyy-MM-dd, comma separated)"
+                    label={t('field.schedule_allocations_entries_dates')}
                     value={a.dates.join(', ')}
                     onChange={(e) => {
                       const dates = e.currentTarget.value
@@ -182,11 +189,11 @@ export function WindowsStep({ draft, set, errors, world, settings }: StepProps) 
                     color="red"
                     onClick={() => set((d) => void d.schedule.allocations.entries.splice(i, 1))}
                   >
-                    Remove
+                    {t('common:remove')}
                   </Button>
                 </Group>
                 <Periods
-                  label="Periods"
+                  label={t('field.schedule_allocations_entries_periods')}
                   value={a.periods}
                   onChange={(p) =>
                     set((d) => void (d.schedule.allocations.entries[i]!.periods = p))
@@ -212,7 +219,7 @@ export function WindowsStep({ draft, set, errors, world, settings }: StepProps) 
                 )
               }
             >
-              Add allocation
+              {t('windows.addAllocation')}
             </Button>
           </Group>
         </Stack>
@@ -221,12 +228,14 @@ export function WindowsStep({ draft, set, errors, world, settings }: StepProps) 
   );
 }
 
-const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-
+/** A special date in words: "Sat, Sun", "2026-10-01 – 2026-10-07", "every year 01-01". */
 export function describeSpecial(r: Record<string, unknown>): string {
   if (r.type === 'weekday')
-    return ((r.weekdays as number[] | undefined) ?? []).map((w) => WEEKDAYS[w]).join(', ');
+    return ((r.weekdays as number[] | undefined) ?? [])
+      .map((w) => i18n.t(`common:weekdays.${w}`))
+      .join(', ');
   if (r.type === 'dateRange') return `${String(r.from)} – ${String(r.to)}`;
-  if (r.type === 'yearly') return `every year ${((r.dates as string[]) ?? []).join(', ')}`;
+  if (r.type === 'yearly')
+    return i18n.t('wizard:windows.everyYear', { dates: ((r.dates as string[]) ?? []).join(', ') });
   return String(r.type);
 }

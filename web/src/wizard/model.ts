@@ -1,6 +1,8 @@
 import type { FieldError } from '../api.ts';
 import type { PolicyBody, Resource, TaskConfig } from '../types.ts';
 import { fromLocalInput, toLocalInput } from '../lib/zone.ts';
+import { i18n } from '../i18n/index.ts';
+import { plainMessage } from '../lib/plain.ts';
 
 export { fromLocalInput, toLocalInput };
 
@@ -121,15 +123,11 @@ export function toConfig(d: Draft): TaskConfig {
 /** Errors of a field: the field itself and anything below it (e.g. /callerNumbers/1). */
 export function errorsAt(errors: FieldError[], path: string, deep = true): string | undefined {
   const own = errors.filter((e) => e.path === path || (deep && e.path.startsWith(`${path}/`)));
-  return own.length ? own.map((e) => e.message).join('; ') : undefined;
+  return own.length ? own.map((e) => plainMessage(e.message)).join('; ') : undefined;
 }
 
-export const STEP_TITLES = [
-  'Basic information',
-  'Calling windows',
-  'Task strategy',
-  'Call strategy and result policy',
-];
+/** The wizard's steps; their titles are `wizard:steps.<i>`. */
+export const STEP_COUNT = 4;
 
 /** Which wizard step shows a field. */
 export function stepOf(path: string): number {
@@ -153,4 +151,8 @@ export function visibleTo(isolation: boolean, taskOu: string | null | undefined)
   return (r: Resource) => !isolation || r.ouId == null || r.ouId === (taskOu ?? null);
 }
 
-export const ouLabel = (r: Resource) => (r.ouId ? r.ouId : 'Unorganized');
+/** A resource's OU by name ("Unorganized" when it has none). */
+export const ouLabel = (r: Resource, ous?: Resource[]) => {
+  if (!r.ouId) return i18n.t('common:unorganized');
+  return String(ous?.find((o) => o.id === r.ouId)?.name ?? r.ouId);
+};

@@ -177,12 +177,12 @@ export class EndOfGreeting {
 }
 
 /** The noise floor follows the quietest frames: it falls at once, rises slowly, stays under a cap. */
-function nextFloor(floor: number, level: number, threshold: number): number {
+export function nextFloor(floor: number, level: number, threshold: number): number {
   const next = level < floor ? level : floor + (level - floor) * 0.002;
   return Math.min(next, threshold * 2);
 }
 
-function isVoice(level: number, threshold: number, floor: number): boolean {
+export function isVoice(level: number, threshold: number, floor: number): boolean {
   return level > threshold && (!Number.isFinite(floor) || level > floor * NOISE_FACTOR);
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { Dialogue } from '../../../ivr/dialogue.ts';
 import { promptsOf, type FlowDocument, type Prompt } from '../../../ivr/flow.ts';
 import type { FieldError } from '../../../platform/errors.ts';
 import { readWav } from './wav.ts';
@@ -51,7 +52,7 @@ export class PromptStore {
   }
 
   /** Publish time: converts every prompt of the document; errors name the prompt's path. */
-  async prepare(doc: FlowDocument): Promise<FieldError[]> {
+  async prepare(doc: FlowDocument | Dialogue): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     for (const { path, prompt } of promptsOf(doc)) {
       if ('text' in prompt && prompt.text.includes('${')) continue; // spoken at call time

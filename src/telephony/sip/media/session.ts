@@ -4,13 +4,17 @@ import type { Prompt } from '../../../ivr/flow.ts';
 import type {
   CollectOptions,
   CollectResult,
+  Heard,
+  ListenOptions,
   MediaSession,
   PlayResult,
   ResolvedTarget,
   TransferResult,
 } from '../../../ivr/media.ts';
 import type { Scheduler, Timer } from '../../../platform/scheduler.ts';
+import type { Recogniser } from '../../../ivr/recogniser.ts';
 import { DtmfDecoder } from './dtmf.ts';
+import { hear, type HearTuning } from './hear.ts';
 import { decode, encode } from './mulaw.ts';
 import { FRAME_MS, type Pacer } from './pacer.ts';
 import type { PromptStore } from './prompts.ts';
@@ -39,6 +43,9 @@ export interface RtpSessionOptions {
   sched: Scheduler;
   signal: { hangup(): void; transfer(t: ResolvedTarget): Promise<TransferResult> };
   recordPath?: string | undefined;
+  /** Speech robots: the recogniser, and how speech is told from silence. */
+  recogniser?: Recogniser | undefined;
+  hearing?: Partial<HearTuning> | undefined;
 }
 
 export class RtpSession implements MediaSession {
@@ -161,6 +168,15 @@ export class RtpSession implements MediaSession {
       if (opts.bargeIn) this.#onDigit = () => done(true);
       this.#onHangup = () => done(false);
     });
+  }
+
+  /** Stops the prompt being played (a speech barge-in); its `play` resolves as interrupted. */
+  stopPrompt(): void {
+    this.#current?.done(true);
+  }
+
+  hear(o: ListenOptions): Promise<Heard> {
+    return hear(this, this.#o.sched, this.#o.recogniser, o, this.#o.hearing);
   }
 
   collect(o: CollectOptions): Promise<CollectResult> {

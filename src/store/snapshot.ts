@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * A prepared schema for a fresh in-memory PGlite (`outbound simulate`, benchmarks): booting an
+ * empty database runs initdb and then every migration, seconds before the first call; loading a
+ * data directory dump of a database already migrated takes a fraction of that.
+ *
+ * The dump is kept in a cache directory under a name made from a hash of the migrations' source
+ * (and of PGlite's version), so a changed or added migration never loads a stale schema: its hash
+ * names another file, built on first use. The store still runs the migrations after loading, which
+ * finds nothing to do on a sound snapshot.
+ */
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Where `simulate` and forecasts keep the prepared schema unless told otherwise. */
+export const DEFAULT_SNAPSHOT_DIR = path.join(os.tmpdir(), 'outbound-schema');
+
+let hashed: string | undefined;
+
+/** A hash of every migration's source, of the list of migrations, and of PGlite's version. */
+export function schemaHash(): string {
+  if (hashed) return hashed;
+  const h = crypto.createHash('sha256');
+  const dir = path.join(HERE, 'migrations');
+  for (const f of fs.readdirSync(dir).sort()) {
+    h.update(f);
+    h.update(fs.readFileSync(path.join(dir, f)));
+  }
+  h.update(fs.readFileSync(path.join(HERE, 'migrate.ts')));
+  try {
+    // PGlite's version: another PostgreSQL build may not read this one's data directory.
+    const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    let dir2 = path.dirname(entry);
+    while (!fs.existsSync(path.join(dir2, 'package.json')) && dir2 !== path.dirname(dir2))
+      dir2 = path.dirname(dir2);
+    h.update(fs.readFileSync(path.join(dir2, 'package.json')));
+  } catch {
+    // Not resolvable this way: a snapshot that fails to load is rebuilt (store/db.ts).
+  }
+  hashed = h.digest('hex').slice(0, 16);
+  return hashed;
+}
+
+export function snapshotFile(dir: string): string {
+  return path.join(dir, `schema-${schemaHash()}.tar`);
+}
+
+/** The snapshot for the current migrations, if one was built. */
+export function readSnapshot(dir: string): Blob | undefined {
+  try {
+    return new Blob([fs.readFileSync(snapshotFile(dir))]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Saves a freshly migrated database as the snapshot (written aside and renamed, so a process that
+ * reads it never sees half a file). Failing to write it only costs the next start its time.
+ */
+export async function writeSnapshot(lite: PGlite, dir: string): Promise<void> {
+  try {
+    await lite.exec('checkpoint');
+    const dump = await lite.dumpDataDir('none');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = snapshotFile(dir);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only or full cache directory: the next start migrates again.
+  }
+}
