@@ -28,6 +28,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether a failed request may succeed if sent again: the server or the network failed (5xx, 429,
+ * no answer), not the request (4xx). The console retries these a few times before it says so.
+ */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof ApiError) return e.status >= 500 || e.status === 429;
+  return !(e instanceof DOMException && e.name === 'AbortError');
+}
+
 /** A message for anything thrown, with field errors spelled out. */
 export function messageOf(e: unknown): string {
   if (e instanceof ApiError) {

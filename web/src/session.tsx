@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { Api } from './api.ts';
+import { Api, isTransient } from './api.ts';
 import type { Me, Tenant } from './types.ts';
 import { languageForKey } from './i18n/language.ts';
 
@@ -56,12 +56,29 @@ export function SessionProvider(props: {
     if (s.me.tenantId) setTenantId(s.me.tenantId);
   }, []);
 
+  // A reload signs in again with the tab's key. Only a refused key (401/403) is forgotten: a
+  // server restarting or a network hiccup is tried again (after 0.5, 1, 2, 4 s), and if it still
+  // fails the sign-in page shows, keeping the key for the next reload.
   useEffect(() => {
     const key = sessionStorage.getItem(KEY);
     if (!key) return;
-    onSignedIn(key)
-      .catch(() => sessionStorage.removeItem(KEY))
-      .finally(() => setRestoring(false));
+    let gone = false;
+    void (async () => {
+      for (let n = 0; !gone; n++) {
+        try {
+          await onSignedIn(key);
+          break;
+        } catch (e) {
+          if (!isTransient(e)) sessionStorage.removeItem(KEY);
+          if (!isTransient(e) || n >= 4) break;
+          await new Promise((r) => setTimeout(r, 500 * 2 ** n));
+        }
+      }
+      if (!gone) setRestoring(false);
+    })();
+    return () => {
+      gone = true;
+    };
   }, [onSignedIn]);
 
   const selectTenant = useCallback((id: string | null) => {
