@@ -4,7 +4,7 @@
  * with the one command that enables them. Exits non-zero when either run fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,7 +48,7 @@ function vitest(args: string[], dir: string, name: string): { ok: boolean; count
   const r = spawnSync(
     'npx',
     ['vitest', 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: { ...process.env, OUTBOUND_TEST_STORIES: stories } },
   );
   const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
   try {
@@ -71,10 +71,20 @@ const has = (cmd: string) =>
   spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'outbound-test-'));
+/** Where a failed test writes what it saw (e.g. a browser test's pages and requests). */
+const stories = join(dir, 'stories');
+mkdirSync(stories);
 const extra = process.argv.slice(2);
 const main = vitest(['--exclude', 'test/chaos/**', ...extra], dir, 'main');
 const chaos = extra.length ? undefined : vitest(['test/chaos'], dir, 'chaos');
+// Printed again last, each cut to its last lines: a CI log is often read from its tail.
+const told = readdirSync(stories).map((f) => readFileSync(join(stories, f), 'utf8'));
 rmSync(dir, { recursive: true, force: true });
+for (const story of told) {
+  const [head, ...lines] = story.trimEnd().split('\n');
+  const cut = Math.max(0, lines.length - 120);
+  console.log(`\n${head}\n${cut ? `(${cut} lines left out)\n` : ''}${lines.slice(cut).join('\n')}`);
+}
 
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 for (const r of [main, chaos]) {

@@ -30,8 +30,11 @@ export function buildConsole(
   const vite = path.join(root, 'node_modules/vite/bin/vite.js');
   if (!existsSync(path.join(web, 'src')) || !existsSync(vite)) return 'unavailable';
   const index = path.join(web, 'dist/index.html');
+  // The console bundles the API's schemas (src/domain) for its forms: a schema change rebuilds it.
+  const domain = path.join(root, 'src/domain');
   const sources = Math.max(
     newest(path.join(web, 'src')),
+    existsSync(domain) ? newest(domain) : 0,
     statSync(path.join(web, 'index.html')).mtimeMs,
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return 'fresh';
@@ -41,7 +44,12 @@ export function buildConsole(
   const r = spawnSync(
     process.execPath,
     [vite, 'build', 'web', '--outDir', tmp, '--emptyOutDir', '--logLevel', 'warn'],
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+    // A production build even when run from tests (vitest sets NODE_ENV=test: React's dev build).
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
   );
   if (r.status !== 0) {
     rmSync(tmp, { recursive: true, force: true });

@@ -1,4 +1,6 @@
+import { appendFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { beforeEach } from 'vitest';
 import type { EngineHarness } from '../../helpers/engine.ts';
@@ -72,10 +74,16 @@ export async function harnessConsole(h: EngineHarness): Promise<HarnessConsole> 
 
 /**
  * Call inside a describe: a failed test of it prints what its console did (`recent()`), so a page
- * that waited forever on a loaded CI machine says why.
+ * that waited forever on a loaded CI machine says why. `npm test` also prints it again at the very
+ * end of its output (OUTBOUND_TEST_STORIES, see test/run.ts), where a CI log's tail still shows it.
  */
 export function printConsoleOnFailure(ui: () => HarnessConsole | undefined): void {
   beforeEach(({ onTestFailed }) =>
-    onTestFailed(() => console.log(`what the console did:\n${ui()?.recent() ?? '(not open)'}`)),
+    onTestFailed(({ task }) => {
+      const story = `what the console did in "${task.name}":\n${ui()?.recent() ?? '(not open)'}`;
+      console.log(story);
+      const dir = process.env.OUTBOUND_TEST_STORIES;
+      if (dir) appendFileSync(join(dir, `${process.pid}.txt`), `${story}\n\n`);
+    }),
   );
 }
