@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { Api, isTransient } from './api.ts';
+import { Api } from './api.ts';
+import { restoreSession } from './lib/restore.ts';
 import type { Me, Tenant } from './types.ts';
 import { languageForKey } from './i18n/language.ts';
 
@@ -56,26 +57,18 @@ export function SessionProvider(props: {
     if (s.me.tenantId) setTenantId(s.me.tenantId);
   }, []);
 
-  // A reload signs in again with the tab's key. Only a refused key (401/403) is forgotten: a
-  // server restarting or a network hiccup is tried again (after 0.5, 1, 2, 4 s), and if it still
-  // fails the sign-in page shows, keeping the key for the next reload.
+  // A reload signs in again with the tab's key (lib/restore.ts: what forgets the key).
   useEffect(() => {
     const key = sessionStorage.getItem(KEY);
     if (!key) return;
     let gone = false;
-    void (async () => {
-      for (let n = 0; !gone; n++) {
-        try {
-          await onSignedIn(key);
-          break;
-        } catch (e) {
-          if (!isTransient(e)) sessionStorage.removeItem(KEY);
-          if (!isTransient(e) || n >= 4) break;
-          await new Promise((r) => setTimeout(r, 500 * 2 ** n));
-        }
-      }
+    void restoreSession({
+      signIn: () => onSignedIn(key),
+      forget: () => sessionStorage.removeItem(KEY),
+      gone: () => gone,
+    }).then(() => {
       if (!gone) setRestoring(false);
-    })();
+    });
     return () => {
       gone = true;
     };
