@@ -152,11 +152,11 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       await lite.waitReady;
     }
     pgliteOpened = lite;
-    if (schema) {
-      await lite.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
-    }
-    const pool = new PGlitePool(lite);
+    // With a schema (tests: one PGlite per worker, a schema per file), the pool sets the
+    // connection's search_path to it whenever another store's was set last.
+    const pool = new PGlitePool(lite, { schema });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (schema) await sql.raw(`create schema if not exists ${schema}`).execute(db);
     const api = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool.lane('api') }) });
     store = {
       db,

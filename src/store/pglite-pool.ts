@@ -12,28 +12,64 @@ export type Lane = 'engine' | 'api';
 const ENGINE_STREAK = 16;
 
 /**
+ * Who holds one PGlite's connection and who waits for it. Shared by every pool over the same
+ * PGlite (tests open a store per file on one PGlite per worker), so two pools never interleave
+ * their statements, and the schema the connection is set to is known.
+ */
+class Gate {
+  busy = false;
+  readonly waiting: Record<Lane, (() => void)[]> = { engine: [], api: [] };
+  streak = 0;
+  idle: (() => void)[] = [];
+  /** The schema the connection's search_path was last set to by a pool (null: never). */
+  schema: string | null = null;
+
+  /** Gives the connection to the next waiter (still busy), or frees it. */
+  handOver(): void {
+    const { engine, api } = this.waiting;
+    let next: (() => void) | undefined;
+    if (engine.length && (api.length === 0 || this.streak < ENGINE_STREAK)) {
+      this.streak = api.length ? this.streak + 1 : 0;
+      next = engine.shift();
+    } else {
+      this.streak = 0;
+      next = api.shift();
+    }
+    if (next) return next();
+    this.busy = false;
+    for (const f of this.idle.splice(0)) f();
+  }
+}
+
+const gates = new WeakMap<PGlite, Gate>();
+
+/**
  * Presents one PGlite instance as the `pg.Pool` shape Kysely's PostgresDialect drives, so both
  * databases share one dialect and one SQL. PGlite has a single connection: `connect()` hands it to
  * one caller at a time so that a transaction's statements never interleave with another caller's.
  * Waiters queue in two lanes, each first come first served: the engine's lane goes first, so a
  * burst of API reads (twenty dashboards polling) delays dialing by at most the one API statement
  * that holds the connection. `connect()` is the engine's lane; `lane('api')` gives the pool the
- * API's Kysely instance uses.
+ * API's Kysely instance uses. Pools over the same PGlite share its queue; a pool given a `schema`
+ * sets the connection's search_path to it whenever another pool's schema was set last.
  */
 export class PGlitePool implements PostgresPool {
   readonly #pg: PGlite;
-  #busy = false;
-  readonly #waiting: Record<Lane, (() => void)[]> = { engine: [], api: [] };
-  #streak = 0;
-  #idle: (() => void)[] = [];
+  readonly #gate: Gate;
+  readonly #schema: string | null;
 
-  constructor(pg: PGlite) {
+  constructor(pg: PGlite, opts: { schema?: string | undefined } = {}) {
     this.#pg = pg;
+    let gate = gates.get(pg);
+    if (!gate) gates.set(pg, (gate = new Gate()));
+    this.#gate = gate;
+    this.#schema = opts.schema ?? null;
   }
 
   /** Callers queued in each lane (tests, metrics). */
   get queued(): Record<Lane, number> {
-    return { engine: this.#waiting.engine.length, api: this.#waiting.api.length };
+    const { engine, api } = this.#gate.waiting;
+    return { engine: engine.length, api: api.length };
   }
 
   connect(): Promise<PostgresPoolClient> {
@@ -46,9 +82,19 @@ export class PGlitePool implements PostgresPool {
   }
 
   async #connect(lane: Lane): Promise<PostgresPoolClient> {
-    if (this.#busy) await new Promise<void>((resolve) => this.#waiting[lane].push(resolve));
-    else this.#busy = true;
+    const gate = this.#gate;
+    if (gate.busy) await new Promise<void>((resolve) => gate.waiting[lane].push(resolve));
+    else gate.busy = true;
     const pg = this.#pg;
+    if (this.#schema && gate.schema !== this.#schema) {
+      try {
+        await pg.exec(`set search_path to ${this.#schema}`);
+        gate.schema = this.#schema;
+      } catch (e) {
+        gate.handOver();
+        throw e;
+      }
+    }
     let released = false;
     return {
       async query<R>(sql: string, parameters: ReadonlyArray<unknown>) {
@@ -67,28 +113,14 @@ export class PGlitePool implements PostgresPool {
       release: () => {
         if (released) return;
         released = true;
-        this.#handOver();
+        gate.handOver();
       },
     } as PostgresPoolClient;
   }
 
-  /** Gives the connection to the next waiter (still busy), or frees it. */
-  #handOver(): void {
-    const { engine, api } = this.#waiting;
-    let next: (() => void) | undefined;
-    if (engine.length && (api.length === 0 || this.#streak < ENGINE_STREAK)) {
-      this.#streak = api.length ? this.#streak + 1 : 0;
-      next = engine.shift();
-    } else {
-      this.#streak = 0;
-      next = api.shift();
-    }
-    if (next) return next();
-    this.#busy = false;
-    for (const f of this.#idle.splice(0)) f();
-  }
-
+  /** Waits until no caller of this PGlite holds the connection. */
   async end(): Promise<void> {
-    if (this.#busy) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    const gate = this.#gate;
+    if (gate.busy) await new Promise<void>((resolve) => gate.idle.push(resolve));
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { newPGlite } from '../../src/store/db.ts';
+import { newPGlite, openStore } from '../../src/store/db.ts';
 import { PGlitePool } from '../../src/store/pglite-pool.ts';
 
 describe('PGlite connection lanes', () => {
@@ -60,5 +60,36 @@ describe('PGlite connection lanes', () => {
       ),
     );
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  // The tests' set-up: one PGlite per worker process, a store (schema) per test file. A store
+  // left working by one file must neither act in the next file's schema nor slip its statements
+  // into the next file's transaction.
+  it('keeps two stores on one PGlite apart: each in its own schema, one transaction at a time', async () => {
+    const shared = newPGlite();
+    const a = await openStore({ pglite: shared, schema: 'pool_a', migrate: false });
+    const b = await openStore({ pglite: shared, schema: 'pool_b', migrate: false });
+    await sql`create table t (v int)`.execute(a.db);
+    await sql`create table t (v int)`.execute(b.db);
+    let inside = -1;
+    await Promise.all([
+      a.db.transaction().execute(async (trx) => {
+        await sql`insert into t values (1)`.execute(trx);
+        await new Promise((r) => setTimeout(r, 20)); // b's statements are asked for meanwhile
+        inside = (await sql<{ n: number }>`select count(*)::int as n from t`.execute(trx)).rows[0]!
+          .n;
+        await sql`insert into t values (1)`.execute(trx);
+      }),
+      sql`insert into t values (2)`.execute(b.db),
+      sql`insert into t values (2)`.execute(b.api),
+    ]);
+    const values = async (db: typeof a.db) =>
+      (await sql<{ v: number }>`select v from t order by v`.execute(db)).rows.map((r) => r.v);
+    expect(inside).toBe(1);
+    expect(await values(a.db)).toEqual([1, 1]);
+    expect(await values(b.api)).toEqual([2, 2]);
+    await a.close();
+    await b.close();
+    await shared.close();
   });
 });
