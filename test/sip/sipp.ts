@@ -83,6 +83,23 @@ export async function startSipp(
   keys: Record<string, string | number> = {},
   opts: { fill?: Record<string, string | number>; extra?: string[]; transport?: Transport } = {},
 ): Promise<Sipp> {
+  // A port found free may be taken by another process before sipp binds it (the suites run in
+  // parallel, and so may other runs on the machine): sipp then exits at once, and a new pair of
+  // ports is tried.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startSippOnce(name, keys, opts);
+    } catch (e) {
+      if (tries >= 5 || !/Address already in use/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startSippOnce(
+  name: string,
+  keys: Record<string, string | number>,
+  opts: { fill?: Record<string, string | number>; extra?: string[]; transport?: Transport },
+): Promise<Sipp> {
   const transport = opts.transport ?? 'udp';
   const port = await freePort(PEER, transport);
   const mediaPort = await freePort();
@@ -115,8 +132,10 @@ export async function startSipp(
   const exit = new Promise<number>((r) => proc.on('exit', (code) => r(code ?? -1)));
   const deadline = Date.now() + 5000;
   while (!(await bound(PEER, port, transport))) {
-    if (Date.now() > deadline || proc.exitCode !== null)
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
       throw new Error(`sipp did not start: ${out}`);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   return { port, proc, exit, output: () => out, kill: () => void proc.kill('SIGKILL') };
