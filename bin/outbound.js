@@ -1,6 +1,31 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx so that `npx outbound` works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// Runs the command's prebuilt JavaScript (dist/bundle, built by `npm ci`: src/cli/build-cli.ts)
+// when it is newer than every file it was built from; otherwise the TypeScript sources through
+// tsx, so that `npx outbound` works right after `npm ci` and an edited source always runs.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-register();
-await import('../src/main.ts');
+const root = path.resolve(import.meta.dirname, '..');
+
+/** The bundle's entry if it is fresh: no file it was built from changed since its build began. */
+function freshBundle() {
+  const dir = path.join(root, 'dist', 'bundle');
+  try {
+    const { builtAt, inputs } = JSON.parse(readFileSync(path.join(dir, 'bundle.json'), 'utf8'));
+    if (typeof builtAt !== 'number' || !Array.isArray(inputs) || inputs.length === 0) return null;
+    for (const f of inputs) if (statSync(path.join(root, f)).mtimeMs >= builtAt) return null;
+    return path.join(dir, 'main.js');
+  } catch {
+    return null; // no bundle, or a file it was built from is gone
+  }
+}
+
+const bundle = freshBundle();
+if (bundle) {
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/main.ts');
+}

@@ -24,16 +24,33 @@ export const DEFAULT_SNAPSHOT_DIR = path.join(os.tmpdir(), 'outbound-schema');
 
 let hashed: string | undefined;
 
-/** A hash of every migration's source, of the list of migrations, and of PGlite's version. */
+/**
+ * Set by the CLI's bundle (cli/build-cli.ts) to the digest of the migrations it was built from:
+ * the bundle does not sit next to their files. Undefined when running the sources.
+ */
+declare const OUTBOUND_MIGRATIONS_DIGEST: string | undefined;
+
+/** A hash of every migration's source and of the list of migrations (files in `dir`/migrations). */
+export function migrationsDigest(dir = HERE): string {
+  const h = crypto.createHash('sha256');
+  const migrations = path.join(dir, 'migrations');
+  for (const f of fs.readdirSync(migrations).sort()) {
+    h.update(f);
+    h.update(fs.readFileSync(path.join(migrations, f)));
+  }
+  h.update(fs.readFileSync(path.join(dir, 'migrate.ts')));
+  return h.digest('hex');
+}
+
+/** A hash of the migrations (migrationsDigest) and of PGlite's version. */
 export function schemaHash(): string {
   if (hashed) return hashed;
   const h = crypto.createHash('sha256');
-  const dir = path.join(HERE, 'migrations');
-  for (const f of fs.readdirSync(dir).sort()) {
-    h.update(f);
-    h.update(fs.readFileSync(path.join(dir, f)));
-  }
-  h.update(fs.readFileSync(path.join(HERE, 'migrate.ts')));
+  h.update(
+    typeof OUTBOUND_MIGRATIONS_DIGEST === 'string'
+      ? OUTBOUND_MIGRATIONS_DIGEST
+      : migrationsDigest(),
+  );
   try {
     // PGlite's version: another PostgreSQL build may not read this one's data directory.
     const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
