@@ -8,13 +8,20 @@ import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** The bundle's entry if it is fresh: no file it was built from changed since its build began. */
+/**
+ * The bundle's entry if it is fresh: every file it was built from is older than the build and
+ * still has the modification time it had then (ms).
+ */
 function freshBundle() {
   const dir = path.join(root, 'dist', 'bundle');
   try {
     const { builtAt, inputs } = JSON.parse(readFileSync(path.join(dir, 'bundle.json'), 'utf8'));
-    if (typeof builtAt !== 'number' || !Array.isArray(inputs) || inputs.length === 0) return null;
-    for (const f of inputs) if (statSync(path.join(root, f)).mtimeMs >= builtAt) return null;
+    const files = Object.entries(inputs ?? {});
+    if (typeof builtAt !== 'number' || files.length === 0) return null;
+    for (const [f, t] of files) {
+      const { mtimeMs } = statSync(path.join(root, f));
+      if (mtimeMs >= builtAt || Math.trunc(mtimeMs) !== t) return null;
+    }
     return path.join(dir, 'main.js');
   } catch {
     return null; // no bundle, or a file it was built from is gone

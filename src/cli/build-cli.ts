@@ -29,9 +29,11 @@ const BUILD_FILES = ['src/cli/build-cli.ts', 'package.json', 'tsconfig.json'];
  * levels under the root: web/dist, build-console), except the migrations the prepared schema is
  * named after (store/snapshot.ts): their digest is built in.
  *
- * `bundle.json` lists every file the bundle was built from and the time the build started (the
- * modification time of a file written then, so that it compares with the sources' on the
- * filesystem's own clock): bin/outbound.js runs the bundle only when no such file is as new. Built
+ * `bundle.json` lists every file the bundle was built from with its modification time, and the
+ * time the build started (the modification time of a file written then, so that it compares with
+ * the sources' on the filesystem's own clock): bin/outbound.js runs the bundle only while every
+ * such file is older than the build and still has the time it had (a file copied in with its old
+ * time, or restored by a checkout, is a change too). Built
  * aside and moved in place, so a command starting meanwhile sees the old bundle, the new one, or
  * none (and then runs the sources). Nothing happens without esbuild (a dependency of tsx).
  */
@@ -68,7 +70,9 @@ export async function buildCli(root = ROOT): Promise<'built' | 'unavailable'> {
       },
     });
     // The migrations' digest reads migrate.ts, which the bundle reads too: both are inputs.
-    const inputs = [...new Set([...Object.keys(metafile.inputs), ...BUILD_FILES])].sort();
+    const inputs: Record<string, number> = {};
+    for (const f of [...new Set([...Object.keys(metafile.inputs), ...BUILD_FILES])].sort())
+      inputs[f] = Math.trunc(statSync(path.join(root, f)).mtimeMs);
     writeFileSync(
       path.join(tmp, 'bundle.json'),
       `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`,

@@ -65,7 +65,8 @@ const SCENARIO = {
 
 /**
  * `npm ci` bundles the command (prepare: src/cli/build-cli.ts) and bin/outbound.js runs the bundle
- * only while no file it was built from is newer; an edited source runs through tsx at once.
+ * only while every file it was built from is older and unchanged; an edited source runs through tsx
+ * at once.
  * On a copy of the repository, so that its sources can be edited.
  */
 describe('the outbound command runs as prebuilt JavaScript while it is fresh', () => {
@@ -124,6 +125,15 @@ describe('the outbound command runs as prebuilt JavaScript while it is fresh', (
     expect(await buildCli(root)).toBe('built');
     expect((await run(process.execPath, [bin(), 'simulate', '--help'])).stdout).toMatch(
       /^usage \(edited\)/,
+    );
+    // A file put back with an older time (a copy keeping its time, a checkout): the sources run.
+    writeFileSync(
+      main(),
+      readFileSync(main(), 'utf8').replace('usage (edited): outbound', 'usage (older): outbound'),
+    );
+    utimesSync(main(), before.atime, before.mtime);
+    expect((await run(process.execPath, [bin(), 'simulate', '--help'])).stdout).toMatch(
+      /^usage \(older\)/,
     );
   }, 120_000);
 
