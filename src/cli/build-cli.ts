@@ -15,6 +15,37 @@ export const BUNDLE_DIR = 'dist/bundle';
  * the bundle stale too (bin/outbound.js compares them all with the time the build started).
  */
 const BUILD_FILES = ['src/cli/build-cli.ts', 'package.json', 'tsconfig.json'];
+/** npm's record of what node_modules holds, rewritten by every install that changes it. */
+const INSTALLED = 'node_modules/.package-lock.json';
+
+/**
+ * Packages left as imports of node_modules, the others being bundled (fewer files for Node to
+ * resolve and load at each start, ~0.5 s of CPU). These read files next to themselves or must be
+ * the one copy their companions find: PGlite (its WASM and data), Fastify, its plugins and
+ * compilers (api/lazy-schemas.ts loads Ajv and fast-json-stringify from Fastify's location), pino
+ * (transports run files in threads), libphonenumber-geo-carrier (its data files); exceljs and
+ * smpp are loaded on demand, pg-native is optional.
+ */
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite/*',
+  'fastify',
+  '@fastify/*',
+  'ajv',
+  'ajv/*',
+  'ajv-formats',
+  'fast-json-stringify',
+  'pino',
+  'pino-pretty',
+  'thread-stream',
+  'libphonenumber-geo-carrier',
+  'exceljs',
+  'smpp',
+  'pg-native',
+  'esbuild',
+  'tsx',
+  'tsx/*',
+];
 
 /**
  * Builds the `outbound` command as plain JavaScript (dist/bundle): `npm ci` runs it (the `prepare`
@@ -24,7 +55,8 @@ const BUILD_FILES = ['src/cli/build-cli.ts', 'package.json', 'tsconfig.json'];
  * Two entries, each one file with every source module it imports (no shared chunks, so a server
  * started from an older bundle never loads a newer bundle's chunk): the command (src/main.ts) and
  * the forecast worker (engine/forecast-worker.ts), which engine/forecast-threads.ts starts from
- * next to itself. Packages stay imports of node_modules (PGlite finds its WASM there). The files
+ * next to itself. Pure JavaScript packages are bundled too, the others stay imports of
+ * node_modules (EXTERNAL). The files
  * the sources read next to themselves resolve the same from dist/bundle as from src/<dir> (two
  * levels under the root: web/dist, build-console), except the migrations the prepared schema is
  * named after (store/snapshot.ts): their digest is built in.
@@ -61,7 +93,11 @@ export async function buildCli(root = ROOT): Promise<'built' | 'unavailable'> {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      external: EXTERNAL,
+      // Bundled CommonJS packages call `require`, which an ES module does not have.
+      banner: {
+        js: "import { createRequire as __outboundRequire } from 'node:module'; const require = __outboundRequire(import.meta.url);",
+      },
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
@@ -71,7 +107,10 @@ export async function buildCli(root = ROOT): Promise<'built' | 'unavailable'> {
     });
     // The migrations' digest reads migrate.ts, which the bundle reads too: both are inputs.
     const inputs: Record<string, number> = {};
-    for (const f of [...new Set([...Object.keys(metafile.inputs), ...BUILD_FILES])].sort())
+    const extra = existsSync(path.join(root, INSTALLED))
+      ? [...BUILD_FILES, INSTALLED]
+      : BUILD_FILES;
+    for (const f of [...new Set([...Object.keys(metafile.inputs), ...extra])].sort())
       inputs[f] = Math.trunc(statSync(path.join(root, f)).mtimeMs);
     writeFileSync(
       path.join(tmp, 'bundle.json'),
