@@ -68,6 +68,7 @@ export async function simEngine(o: {
     cipher: o.cipher ?? createCipher(randomBytes(32)),
     // A run calls a few routes once each: compiling every route's schemas would cost more.
     lazySchemas: true,
+    docs: false,
   });
   const { key: adminKey } = await createApiKey(o.db, {
     tenantId: null,

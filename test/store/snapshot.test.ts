@@ -45,6 +45,17 @@ describe.skipIf(dbKind !== 'pglite')('prepared schema for a fresh embedded datab
     expect(fs.statSync(file).mtimeMs).toBe(written);
   }, 240_000);
 
+  it('holds only the database the store uses (no template databases to load)', async () => {
+    if (!fs.existsSync(snapshotFile(dir))) await migrated(dir);
+    const store = await openStore({ snapshotDir: dir });
+    try {
+      const r = await sql<{ datname: string }>`select datname from pg_database`.execute(store.db);
+      expect(r.rows.map((row) => row.datname)).toEqual(['postgres']);
+    } finally {
+      await store.close();
+    }
+  }, 240_000);
+
   it('is named after the migrations, and rebuilt when it cannot be read', async () => {
     expect(path.basename(snapshotFile(dir))).toMatch(/^schema-[0-9a-f]{16}\.tar$/);
     fs.writeFileSync(snapshotFile(dir), 'not a data directory');
