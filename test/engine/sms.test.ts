@@ -5,24 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { smsChannel } from '../../src/notify/sms.ts';
 import { testResolver } from '../helpers/app.ts';
 import { engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { retrying, workdayTask } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 const task = (templateId: string, type: 'cloud' | 'gateway') =>
-  fullTaskConfig({
-    name: `SMS ${type}`,
+  workdayTask(`SMS ${type}`, {
     sms: { type, templateId },
     callbackUrl: null,
-    schedule: WORKDAY,
-    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-    callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 1, intervalSec: 60 }],
-      nonRetryResults: [],
-    },
-    businessResultPolicy: [],
+    resultPolicy: retrying('busy', 1, 60),
   });
 
 const contacts = [
