@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +7,9 @@ import type { FlowDocument } from '../../src/ivr/flow.ts';
 import { RealScheduler } from '../../src/platform/scheduler.ts';
 import type { CallEnd, CallRequest } from '../../src/telephony/port.ts';
 import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
-import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
+import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { hasSpeechTools, speech, type Speech } from './amd-audio.ts';
-import { rms } from './audio.ts';
+import { rms, tone as toneWav } from './audio.ts';
 import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 import { adapter as sippAdapter, dial, hasSipp, startSipp, type Sipp } from './sipp.ts';
 
@@ -87,14 +87,7 @@ function call(amd: Amd, flow?: FlowDocument, req: Partial<CallRequest> = {}): Pr
   );
 }
 
-function tone(name: string, sec: number): string {
-  const pcm = Int16Array.from({ length: 8000 * sec }, (_, i) =>
-    Math.round(6000 * Math.sin((2 * Math.PI * 600 * i) / 8000)),
-  );
-  const path = join(dir, `${name}.wav`);
-  writeFileSync(path, writeWavBuffer(pcm));
-  return path;
-}
+const tone = (name: string, sec: number) => toneWav(dir, name, sec);
 
 /** When a channel of the recording first gets loud (RMS of a 20 ms frame over 1000), in s. */
 function firstSound(file: string, channel: number): number | undefined {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,10 @@ import { OutboxDispatcher, callbackChannel } from '../../src/engine/outbox-dispa
 import { CallbackSender } from '../../src/notify/http-sender.ts';
 import { RealScheduler } from '../../src/platform/scheduler.ts';
 import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
-import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
+import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { tenantWithKey, testApp, testResolver, type TestApp } from '../helpers/app.ts';
 import { dbKind } from '../helpers/db.ts';
-import { rms } from './audio.ts';
+import { rms, tone } from './audio.ts';
 import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 
 /**
@@ -24,16 +24,6 @@ import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
  */
 const CUSTOMER = '+8613800010001';
 const CALLER = '+862188880001';
-
-/** An 8 kHz WAV prompt: `sec` seconds of a 600 Hz tone (no TTS needed). */
-function tone(dir: string, name: string, sec: number): string {
-  const pcm = Int16Array.from({ length: 8000 * sec }, (_, i) =>
-    Math.round(6000 * Math.sin((2 * Math.PI * 600 * i) / 8000)),
-  );
-  const path = join(dir, `${name}.wav`);
-  writeFileSync(path, writeWavBuffer(pcm));
-  return path;
-}
 
 /** A callback receiver on loopback: every JSON body it got, and a wait for one that matches. */
 async function receiver() {
