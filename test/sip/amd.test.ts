@@ -10,7 +10,7 @@ import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
 import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { hasSpeechTools, speech, type Speech } from './amd-audio.ts';
 import { rms, tone as toneWav } from './audio.ts';
-import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { hasBaresip, phoneConfig, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 import { adapter as sippAdapter, dial, hasSipp, startSipp, type Sipp } from './sipp.ts';
 
 /**
@@ -45,15 +45,10 @@ beforeAll(() => {
 async function adapter() {
   const t = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
-    config: {
-      trunk: { host: UA_HOST, port: ua!.sipPort },
-      domain: UA_HOST,
-      bind: { address: '127.0.0.1' },
-      media: { address: '127.0.0.1' },
-      timers: { t1Ms: 100 },
-      recordingsDir: dir,
-      promptCacheDir: join(dir, 'cache'),
-    },
+    config: phoneConfig(
+      { host: UA_HOST, port: ua!.sipPort },
+      { recordingsDir: dir, promptCacheDir: join(dir, 'cache') },
+    ),
   });
   await t.start();
   return t;

@@ -3,7 +3,7 @@ import { afterEach } from 'vitest';
 import type { RealScheduler } from '../../src/platform/scheduler.ts';
 import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { UA_HOST, type Baresip } from './baresip.ts';
+import { phoneConfig, UA_HOST, type Baresip } from './baresip.ts';
 
 /**
  * What the tests of the engine placing a real call to baresip share (engine-e2e, speech-task):
@@ -76,15 +76,10 @@ export async function sipToPhone(
 ): Promise<SipTelephony> {
   const sip = new SipTelephony({
     scheduler: sched,
-    config: {
-      trunk: { host: UA_HOST, port: ua.sipPort },
-      domain: UA_HOST,
-      bind: { address: '127.0.0.1' },
-      media: { address: '127.0.0.1' },
-      timers: { t1Ms: 100 },
-      recordingsDir,
-      promptCacheDir: join(dir, 'cache'),
-    },
+    config: phoneConfig(
+      { host: UA_HOST, port: ua.sipPort },
+      { recordingsDir, promptCacheDir: join(dir, 'cache') },
+    ),
   });
   await sip.start();
   cleanup.push(() => sip.close());

@@ -9,7 +9,7 @@ import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
 import type { SipConfig } from '../../src/telephony/sip/config.ts';
 import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { rms, tone } from './audio.ts';
-import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { hasBaresip, phoneConfig, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 import { hasKamailio, PROXY_HOST, startKamailio, type Kamailio } from './kamailio.ts';
 
 /**
@@ -30,14 +30,7 @@ afterEach(async () => {
 async function adapter(trunk: { host: string; port: number }, more: Partial<SipConfig> = {}) {
   const t = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
-    config: {
-      trunk,
-      domain: UA_HOST,
-      bind: { address: '127.0.0.1' },
-      media: { address: '127.0.0.1' },
-      timers: { t1Ms: 100 },
-      ...more,
-    },
+    config: phoneConfig(trunk, more),
   });
   await t.start();
   return t;
