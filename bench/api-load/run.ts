@@ -20,13 +20,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { InjectOptions } from 'fastify';
-import { buildApp } from '../../src/api/app.ts';
-import { createApiKey } from '../../src/api/auth.ts';
 import { createCipher, parseKey } from '../../src/platform/cipher.ts';
-import { systemClock } from '../../src/platform/clock.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { spawnServe } from '../../test/helpers/engine-process.ts';
+import { adminApi, allDayTask, benchTenant } from '../lib/api-seed.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {
@@ -73,54 +70,15 @@ async function admin(q: string): Promise<void> {
 
 /** Tenant, task and customers straight into the store; returns the task id and an API key. */
 async function seed(store: Store, secretKey: string): Promise<{ taskId: string; key: string }> {
-  const app = await buildApp({
-    db: store.db,
-    clock: systemClock,
-    cipher: createCipher(parseKey(secretKey)),
-  });
-  const { key } = await createApiKey(store.db, {
-    tenantId: null,
-    role: 'system_admin',
-    ouId: null,
-    name: 'bench',
-    now: new Date(),
-  });
-  const call = async (method: string, url: string, payload?: unknown) => {
-    const r = await app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${key}` },
-    } as InjectOptions);
-    if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
-    return r.json();
-  };
+  const { app, key, call } = await adminApi(store, createCipher(parseKey(secretKey)));
   const now = Date.now();
-  const base = `/api/v1/tenants/${TENANT}`;
-  await call('POST', '/api/v1/tenants', {
-    id: TENANT,
-    name: TENANT,
-    settings: { channels: 100_000, timeZone: '+00:00' },
-  });
-  await call('POST', `${base}/caller-numbers`, { number: '+862188880001', ouId: null });
-  await call('POST', `${base}/flows`, { id: 'flow', status: 'published', ouId: null });
-  const task = await call('POST', `${base}/tasks`, {
+  const base = await benchTenant(call, TENANT, '+862188880001');
+  const task = await allDayTask(call, base, {
     name: 'api load bench',
-    type: 'ivr',
-    flowId: 'flow',
-    callerNumbers: ['+862188880001'],
-    start: new Date(now - 3600_000).toISOString(),
-    end: new Date(now + 86400_000).toISOString(),
-    timeZone: '+00:00',
-    schedule: { regular: [{ start: '00:00', end: '23:59' }] },
-    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 2000 },
-    callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 19, intervalSec: 1 }],
-      nonRetryResults: [],
-    },
+    number: '+862188880001',
+    now,
+    callsPerInterval: 2000,
+    busy: { retries: 19, intervalSec: 1 },
   });
   const at = new Date(now).toISOString();
   await sql`

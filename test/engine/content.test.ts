@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig, retrying } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 /**
@@ -18,12 +18,7 @@ const PLAIN = {
   callStrategy: IN_ORDER,
   strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
   questionnaire: { mode: 'none', questionnaireId: null },
-  resultPolicy: {
-    kind: 'global',
-    byResult: true,
-    rules: [{ result: 'busy', retries: 0, intervalSec: 60 }],
-    nonRetryResults: [],
-  },
+  resultPolicy: retrying('busy', 0, 60),
   businessResultPolicy: [],
 };
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ForecastModel } from '../../src/domain/forecast-model.ts';
 import { runForecast, type ForecastReport } from '../../src/engine/forecast.ts';
 import { readForecastSeed } from '../../src/store/forecast-seed.ts';
 import { dbKind } from '../helpers/db.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { workdayTask } from '../helpers/world.ts';
+import { forecastOutcomes, forecastTask } from '../helpers/forecast.ts';
 
 /**
  * A forecast of a large task runs over a sample of its customers with its pacing and channels
@@ -12,13 +11,6 @@ import { workdayTask } from '../helpers/world.ts';
  * for 40 minutes, is forecast whole and over a third of them: the sample's calls per hour, attempts and finish
  * time, scaled back up, agree with the whole run's within the tolerances below.
  */
-const OUTCOMES: ForecastModel['outcomes'] = [
-  { share: 0.5, result: 'success', ringSec: 6, talkSec: 40 },
-  { share: 0.2, result: 'busy', ringSec: 3 },
-  { share: 0.15, result: 'no_answer', ringSec: 30 },
-  { share: 0.1, result: 'powered_off', ringSec: 2 },
-  { share: 0.05, result: 'unallocated', ringSec: 1 },
-];
 const FROM = '2026-11-23T08:00:00+08:00';
 const N = 900;
 /** Calls per hour and attempts within 5 %, the finish within 5 minutes. */
@@ -31,25 +23,12 @@ describe(`a sampled forecast agrees with the whole one (${dbKind})`, () => {
   beforeAll(async () => {
     h = await engineHarness({ start: FROM });
     id = await h.startTask(
-      workdayTask('Large', {
-        // A call a second in a window across 10:00 (calls in two hours); busy customers again
-        // after a minute, unanswered after two: the task finishes in its window, on its pacing.
-        schedule: {
-          regular: [{ start: '09:50', end: '10:30' }],
-          specialDates: [],
-          specialPeriods: [],
-        },
+      // A call a second in a window across 10:00 (calls in two hours); busy customers again
+      // after a minute, unanswered after two: the task finishes in its window, on its pacing.
+      forecastTask('Large', {
+        regular: [{ start: '09:50', end: '10:30' }],
         strategy: { maxRingSec: 20, intervalSec: 3, callsPerInterval: 3 },
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [
-            { result: 'busy', retries: 2, intervalSec: 60 },
-            { result: 'ring_timeout', retries: 1, intervalSec: 120 },
-          ],
-          nonRetryResults: ['unallocated'],
-        },
-        callbackUrl: null,
+        busySec: 60,
       }),
       customers(N),
     );
@@ -63,7 +42,7 @@ describe(`a sampled forecast agrees with the whole one (${dbKind})`, () => {
       seed: await readForecastSeed(h.store.db, h.tenant, id, null, { sample, channels: 120 }),
       from: new Date(FROM),
       until: new Date('2026-11-24T00:00:00+08:00'),
-      model: { model: { outcomes: OUTCOMES }, source: 'request', sample: 0 },
+      model: { model: { outcomes: forecastOutcomes(100) }, source: 'request', sample: 0 },
       channels: 120,
       wallLimitMs: 600_000,
     });

@@ -12,7 +12,12 @@ import { readForecastSeed } from '../../src/store/forecast-seed.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { dbKind, testStore } from '../helpers/db.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { workdayTask } from '../helpers/world.ts';
+import {
+  FORECAST_OUTCOMES as OUTCOMES,
+  forecastOutcomes,
+  forecastTask,
+  retryPolicy,
+} from '../helpers/forecast.ts';
 
 /**
  * Done-when of the forecast (issue #14 item 3): a forecast's calls per hour and finish time match
@@ -20,22 +25,10 @@ import { workdayTask } from '../helpers/world.ts';
  * (same draws), and within a stated tolerance when it learns the network from the task's own first
  * hour of calls.
  */
-const OUTCOMES = [
-  { weight: 50, result: 'success', ringSec: 6, talkSec: 40 },
-  { weight: 20, result: 'busy', ringSec: 3 },
-  { weight: 15, result: 'no_answer', ringSec: 30 },
-  { weight: 10, result: 'powered_off', ringSec: 2 },
-  { weight: 5, result: 'unallocated', ringSec: 1 },
-] as const;
-const MODEL = {
-  outcomes: OUTCOMES.map((o) => ({
-    result: o.result,
-    share: o.weight,
-    ringSec: o.ringSec,
-    ...('talkSec' in o ? { talkSec: o.talkSec } : {}),
-  })),
-};
+const MODEL = { outcomes: forecastOutcomes(1) };
 const FROM = '2026-11-23T08:00:00+08:00';
+/** Busy customers are called again after 10 minutes, unanswered ones after 20. */
+const BUSY_SEC = 600;
 const TASK = {
   name: 'Notice',
   type: 'ivr',
@@ -53,15 +46,7 @@ const TASK = {
   },
   strategy: { maxRingSec: 20, intervalSec: 10, callsPerInterval: 2 },
   callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
-  resultPolicy: {
-    kind: 'global',
-    byResult: true,
-    rules: [
-      { result: 'busy', retries: 2, intervalSec: 600 },
-      { result: 'ring_timeout', retries: 1, intervalSec: 1200 },
-    ],
-    nonRetryResults: ['unallocated'],
-  },
+  resultPolicy: retryPolicy(BUSY_SEC),
 };
 
 function scenario(n: number): Scenario {
@@ -182,12 +167,7 @@ describe(`a forecast of a running task, from its own first calls (${dbKind})`, (
 
   it('predicts the rest of the run within 10 % of calls per hour and 20 minutes of the finish', async () => {
     const id = await h.startTask(
-      workdayTask('Running', {
-        schedule: { ...TASK.schedule, specialDates: [], specialPeriods: [] },
-        strategy: TASK.strategy,
-        resultPolicy: TASK.resultPolicy,
-        callbackUrl: null,
-      }),
+      forecastTask('Running', { ...TASK.schedule, strategy: TASK.strategy, busySec: BUSY_SEC }),
       customers(600),
     );
     await h.runUntil('2026-11-23T09:20:00+08:00');
@@ -223,12 +203,7 @@ describe(`a forecast of a running task, from its own first calls (${dbKind})`, (
 
   it('stops at its wall limit within minutes of simulated time, and says so', async () => {
     const id = await h.startTask(
-      workdayTask('Busy', {
-        schedule: { ...TASK.schedule, specialDates: [], specialPeriods: [] },
-        strategy: TASK.strategy,
-        resultPolicy: TASK.resultPolicy,
-        callbackUrl: null,
-      }),
+      forecastTask('Busy', { ...TASK.schedule, strategy: TASK.strategy, busySec: BUSY_SEC }),
       customers(50),
     );
     // A real clock that moves a minute each time the forecast looks at it: past the limit of

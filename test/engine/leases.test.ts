@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dialer } from '../../src/engine/dialer.ts';
 import type { Telephony } from '../../src/telephony/port.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig, retrying } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 import { pino } from 'pino';
 import { createMetrics } from '../../src/platform/metrics.ts';
@@ -24,12 +24,7 @@ describe(`leases: an engine that dies mid-call (${dbKind})`, () => {
       schedule: WORKDAY,
       strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 3 },
       callStrategy: IN_ORDER,
-      resultPolicy: {
-        kind: 'global',
-        byResult: true,
-        rules: [{ result: 'system_error', retries: 1, intervalSec: 0 }],
-        nonRetryResults: [],
-      },
+      resultPolicy: retrying('system_error', 1, 0),
       businessResultPolicy: [],
     });
     const dead = new Dialer({
@@ -98,12 +93,7 @@ describe(`leases: an engine that is alive but late (${dbKind})`, () => {
       schedule: WORKDAY,
       strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 3 },
       callStrategy: IN_ORDER,
-      resultPolicy: {
-        kind: 'global',
-        byResult: true,
-        rules: [{ result: 'system_error', retries: 1, intervalSec: 600 }],
-        nonRetryResults: [],
-      },
+      resultPolicy: retrying('system_error', 1, 600),
       businessResultPolicy: [],
     });
     const warnings: string[] = [];

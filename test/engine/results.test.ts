@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { tenantWithKey } from '../helpers/app.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { IN_ORDER, WORKDAY, fullTaskConfig, retrying } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 describe(`per-customer results (${dbKind})`, () => {
@@ -20,12 +20,7 @@ describe(`per-customer results (${dbKind})`, () => {
       schedule: WORKDAY,
       strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
       callStrategy: IN_ORDER,
-      resultPolicy: {
-        kind: 'global',
-        byResult: true,
-        rules: [{ result: 'busy', retries: 0, intervalSec: 0 }],
-        nonRetryResults: [],
-      },
+      resultPolicy: retrying('busy', 0, 0),
       businessResultPolicy: [],
     });
     const id = await h.startTask(

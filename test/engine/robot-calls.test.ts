@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKind } from '../helpers/db.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { retrying, workdayTask } from '../helpers/world.ts';
 
 /**
  * A robot task in the engine: the robot on loopback, approved by the tenant's trustlist, is
@@ -47,23 +47,12 @@ describe(`robot tasks and the tenant trustlist (${dbKind})`, () => {
   });
 
   const robotTask = (name: string) =>
-    fullTaskConfig({
-      name,
+    workdayTask(name, {
       type: 'robot',
       flowId: null,
       robotId: 'bot-live',
       questionnaire: { mode: 'none', questionnaireId: null },
-      sms: null,
-      schedule: WORKDAY,
-      strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-      callStrategy: IN_ORDER,
-      resultPolicy: {
-        kind: 'global',
-        byResult: true,
-        rules: [{ result: 'system_error', retries: 1, intervalSec: 600 }],
-        nonRetryResults: [],
-      },
-      businessResultPolicy: [],
+      resultPolicy: retrying('system_error', 1, 600),
     });
 
   it('calls the trustlisted robot on every answered call', async () => {

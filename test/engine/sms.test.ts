@@ -5,24 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { smsChannel } from '../../src/notify/sms.ts';
 import { testResolver } from '../helpers/app.ts';
 import { engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { retrying, workdayTask } from '../helpers/world.ts';
 import { dbKind } from '../helpers/db.ts';
 
 const task = (templateId: string, type: 'cloud' | 'gateway') =>
-  fullTaskConfig({
-    name: `SMS ${type}`,
+  workdayTask(`SMS ${type}`, {
     sms: { type, templateId },
     callbackUrl: null,
-    schedule: WORKDAY,
-    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-    callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 1, intervalSec: 60 }],
-      nonRetryResults: [],
-    },
-    businessResultPolicy: [],
+    resultPolicy: retrying('busy', 1, 60),
   });
 
 const contacts = [
@@ -68,6 +58,31 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
     await close();
   });
 
+  /**
+   * The SMS channel, then the harness with `providers` and the provider's address `trusted` on
+   * the trustlist; the channel and the provider's `server` are closed after the test.
+   */
+  async function harnessWithSms(
+    server: { close(done: () => void): unknown },
+    trusted: string,
+    providers: Record<string, unknown>,
+  ) {
+    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000, cipher: harnessCipher() });
+    close = async () => {
+      await channel.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    };
+    h = await engineHarness({
+      start: '2026-11-23T09:00:00+08:00',
+      network,
+      sms: channel,
+      settings: {
+        callbackTrustlist: ['https://crm.example.com/', trusted],
+        smsProviders: providers,
+      },
+    });
+  }
+
   it('sends the cloud template, variables filled, to the first mobile number, only for customers never connected', async () => {
     const got: { auth: string; body: Record<string, unknown> }[] = [];
     let fail = 1;
@@ -82,22 +97,9 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000, cipher: harnessCipher() });
-    close = async () => {
-      await channel.close();
-      await new Promise<void>((r) => server.close(() => r()));
-    };
-    h = await engineHarness({
-      start: '2026-11-23T09:00:00+08:00',
-      network,
-      sms: channel,
-      settings: {
-        // The SMS endpoint follows the callbacks' outbound-address policy: loopback is approved.
-        callbackTrustlist: ['https://crm.example.com/', `http://127.0.0.1:${port}/`],
-        smsProviders: {
-          cloud: { endpoint: `http://127.0.0.1:${port}/sms`, apiKey: 'k-123', sender: 'ACME' },
-        },
-      },
+    // The SMS endpoint follows the callbacks' outbound-address policy: loopback is approved.
+    await harnessWithSms(server, `http://127.0.0.1:${port}/`, {
+      cloud: { endpoint: `http://127.0.0.1:${port}/sms`, apiKey: 'k-123', sender: 'ACME' },
     });
     const tpl = await h.call(h.key, {
       method: 'POST',
@@ -177,27 +179,14 @@ describe(`SMS for customers never reached (${dbKind})`, () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = server.address()!.port;
-    const channel = smsChannel({ resolve: testResolver, timeoutMs: 1000, cipher: harnessCipher() });
-    close = async () => {
-      await channel.close();
-      await new Promise<void>((r) => server.close(() => r()));
-    };
-    h = await engineHarness({
-      start: '2026-11-23T09:00:00+08:00',
-      network,
-      sms: channel,
-      settings: {
-        // The gateway is approved like any outbound address (here on loopback, so named).
-        callbackTrustlist: ['https://crm.example.com/', `smpp://127.0.0.1:${port}/`],
-        smsProviders: {
-          gateway: {
-            host: '127.0.0.1',
-            port,
-            systemId: 'outbound',
-            password: 'pw',
-            sourceAddr: '10086',
-          },
-        },
+    // The gateway is approved like any outbound address (here on loopback, so named).
+    await harnessWithSms(server, `smpp://127.0.0.1:${port}/`, {
+      gateway: {
+        host: '127.0.0.1',
+        port,
+        systemId: 'outbound',
+        password: 'pw',
+        sourceAddr: '10086',
       },
     });
     await h.call(h.key, {

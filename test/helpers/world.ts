@@ -185,6 +185,14 @@ export const WORKDAY = {
 /** Customers in import order, numbers in sequence. */
 export const IN_ORDER = { order: { by: 'none' }, numberRounds: { mode: 'sequence' } };
 
+/** A result policy that calls again only after `result`: `retries` times, each `intervalSec` later. */
+export const retrying = (result: string, retries: number, intervalSec: number) => ({
+  kind: 'global',
+  byResult: true,
+  rules: [{ result, retries, intervalSec }],
+  nonRetryResults: [],
+});
+
 /**
  * A task of the full configuration that dials 5 calls a second in working hours, customers in
  * import order, a no-answer retried once after a minute, no SMS: what tests on the sim network use
@@ -197,12 +205,7 @@ export function workdayTask(name: string, overrides: Record<string, unknown> = {
     schedule: WORKDAY,
     strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
     callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'no_answer', retries: 1, intervalSec: 60 }],
-      nonRetryResults: [],
-    },
+    resultPolicy: retrying('no_answer', 1, 60),
     businessResultPolicy: [],
     ...overrides,
   });
@@ -242,12 +245,7 @@ export const allDay = (
     },
     strategy: { maxRingSec: 20, intervalSec, callsPerInterval },
     callStrategy: IN_ORDER,
-    resultPolicy: {
-      kind: 'global',
-      byResult: true,
-      rules: [{ result: 'busy', retries: 0, intervalSec: 0 }],
-      nonRetryResults: [],
-    },
+    resultPolicy: retrying('busy', 0, 0),
     businessResultPolicy: [],
     ...extra,
   });

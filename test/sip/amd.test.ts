@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,10 +7,10 @@ import type { FlowDocument } from '../../src/ivr/flow.ts';
 import { RealScheduler } from '../../src/platform/scheduler.ts';
 import type { CallEnd, CallRequest } from '../../src/telephony/port.ts';
 import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
-import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
+import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { hasSpeechTools, speech, type Speech } from './amd-audio.ts';
-import { rms } from './audio.ts';
-import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { rms, tone as toneWav } from './audio.ts';
+import { hasBaresip, phoneConfig, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 import { adapter as sippAdapter, dial, hasSipp, startSipp, type Sipp } from './sipp.ts';
 
 /**
@@ -45,15 +45,10 @@ beforeAll(() => {
 async function adapter() {
   const t = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
-    config: {
-      trunk: { host: UA_HOST, port: ua!.sipPort },
-      domain: UA_HOST,
-      bind: { address: '127.0.0.1' },
-      media: { address: '127.0.0.1' },
-      timers: { t1Ms: 100 },
-      recordingsDir: dir,
-      promptCacheDir: join(dir, 'cache'),
-    },
+    config: phoneConfig(
+      { host: UA_HOST, port: ua!.sipPort },
+      { recordingsDir: dir, promptCacheDir: join(dir, 'cache') },
+    ),
   });
   await t.start();
   return t;
@@ -87,14 +82,7 @@ function call(amd: Amd, flow?: FlowDocument, req: Partial<CallRequest> = {}): Pr
   );
 }
 
-function tone(name: string, sec: number): string {
-  const pcm = Int16Array.from({ length: 8000 * sec }, (_, i) =>
-    Math.round(6000 * Math.sin((2 * Math.PI * 600 * i) / 8000)),
-  );
-  const path = join(dir, `${name}.wav`);
-  writeFileSync(path, writeWavBuffer(pcm));
-  return path;
-}
+const tone = (name: string, sec: number) => toneWav(dir, name, sec);
 
 /** When a channel of the recording first gets loud (RMS of a 20 ms frame over 1000), in s. */
 function firstSound(file: string, channel: number): number | undefined {

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SipConfig } from '../../src/telephony/sip/config.ts';
 import { writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
 import { freePort } from './sipp.ts';
 
@@ -13,6 +14,22 @@ import { freePort } from './sipp.ts';
  * answers) while its call events come back on the same socket.
  */
 export const UA_HOST = '127.0.0.3';
+
+/**
+ * The sip adapter's configuration for calling a phone on UA_HOST: `trunk` (the phone, or a proxy
+ * before it), our side on loopback, SIP's T1 at 100 ms, then `more`.
+ */
+export const phoneConfig = (
+  trunk: { host: string; port: number },
+  more: Partial<SipConfig> = {},
+): SipConfig => ({
+  trunk,
+  domain: UA_HOST,
+  bind: { address: '127.0.0.1' },
+  media: { address: '127.0.0.1' },
+  timers: { t1Ms: 100 },
+  ...more,
+});
 export const hasBaresip = spawnSync('baresip', ['-h'], { stdio: 'ignore' }).error === undefined;
 export const BARESIP_SKIP =
   'baresip is not installed (apt-get install -y baresip-core): tests against a real SIP phone skipped';

@@ -1,12 +1,12 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowDocument } from '../../src/ivr/flow.ts';
 import type { SipTelephony } from '../../src/telephony/sip/adapter.ts';
-import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
-import { rms } from './audio.ts';
+import { readWav } from '../../src/telephony/sip/media/wav.ts';
+import { rms, tone as toneWav } from './audio.ts';
 import { adapter, dial, hasSipp, PEER, startSipp, type Sipp } from './sipp.ts';
 
 /** How an answered call ends when something other than its flow ends it: nothing is lost. */
@@ -19,14 +19,7 @@ afterEach(async () => {
 });
 
 /** A WAV prompt of `sec` seconds of a 440 Hz tone (no TTS needed). */
-function tone(dir: string, name: string, sec: number): string {
-  const pcm = Int16Array.from({ length: 8000 * sec }, (_, i) =>
-    Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)),
-  );
-  const path = join(dir, `${name}.wav`);
-  writeFileSync(path, writeWavBuffer(pcm));
-  return path;
-}
+const tone = (dir: string, name: string, sec: number) => toneWav(dir, name, sec, 440);
 
 /** A questionnaire (one question, keys 1 or 2), then a 3 s closing prompt. */
 function survey(dir: string): Record<string, unknown> {

@@ -1,19 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Dialer } from '../../src/engine/dialer.ts';
 import { OutboxDispatcher, callbackChannel } from '../../src/engine/outbox-dispatcher.ts';
 import { CallbackSender } from '../../src/notify/http-sender.ts';
 import { RealScheduler } from '../../src/platform/scheduler.ts';
-import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
-import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
+import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { tenantWithKey, testApp, testResolver, type TestApp } from '../helpers/app.ts';
 import { dbKind } from '../helpers/db.ts';
-import { rms } from './audio.ts';
-import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { rms, tone } from './audio.ts';
+import { hasBaresip, startBaresip, type Baresip } from './baresip.ts';
+import { acmePost, allDayOneCall, cleanupAfterEach, sipToPhone, until } from './engine-call.ts';
 
 /**
  * Issue 10's "done when", through the real parts: a tenant, a questionnaire, a recording flow and
@@ -24,16 +24,6 @@ import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
  */
 const CUSTOMER = '+8613800010001';
 const CALLER = '+862188880001';
-
-/** An 8 kHz WAV prompt: `sec` seconds of a 600 Hz tone (no TTS needed). */
-function tone(dir: string, name: string, sec: number): string {
-  const pcm = Int16Array.from({ length: 8000 * sec }, (_, i) =>
-    Math.round(6000 * Math.sin((2 * Math.PI * 600 * i) / 8000)),
-  );
-  const path = join(dir, `${name}.wav`);
-  writeFileSync(path, writeWavBuffer(pcm));
-  return path;
-}
 
 /** A callback receiver on loopback: every JSON body it got, and a wait for one that matches. */
 async function receiver() {
@@ -81,22 +71,7 @@ async function receiver() {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `f` every 50 ms until it returns a value, or throws after `ms`. */
-async function until<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await pause(50);
-  }
-}
-
-let cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f();
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 describe.skipIf(!hasBaresip)(`the engine against baresip, end to end (${dbKind})`, () => {
   it('an IVR task with a questionnaire and recording: the digit, the answer, talkSec and a stereo recording with both sides audible, served by the API and named by the release callback', async () => {
@@ -118,11 +93,7 @@ describe.skipIf(!hasBaresip)(`the engine against baresip, end to end (${dbKind})
       timeZone: '+00:00',
     });
     const base = '/api/v1/tenants/acme';
-    const post = async (k: string, url: string, payload?: Record<string, unknown>) => {
-      const r = await t.call(k, { method: 'POST', url: `${base}${url}`, payload: payload ?? {} });
-      if (r.status >= 300) throw new Error(`POST ${url}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
+    const post = acmePost(t);
     await post(t.adminKey, '/caller-numbers', { number: CALLER, ouId: null });
     await post(key, '/questionnaires', {
       id: 'q-sat',
@@ -156,20 +127,9 @@ describe.skipIf(!hasBaresip)(`the engine against baresip, end to end (${dbKind})
       type: 'ivr',
       flowId: 'flow-survey',
       callerNumbers: [CALLER],
-      start: new Date(now - 3600_000).toISOString(),
-      end: new Date(now + 86400_000).toISOString(),
-      timeZone: '+00:00',
-      schedule: { regular: [{ start: '00:00', end: '23:59' }] },
       questionnaire: { mode: 'ivr', questionnaireId: 'q-sat' },
       callbackUrl: rx.url,
-      strategy: { maxRingSec: 10, intervalSec: 1, callsPerInterval: 1 },
-      callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
-      resultPolicy: {
-        kind: 'global',
-        byResult: true,
-        rules: [{ result: 'busy', retries: 0, intervalSec: 60 }],
-        nonRetryResults: [],
-      },
+      ...allDayOneCall(now),
     });
     const taskId = task.id as string;
     const loaded = await post(key, `/tasks/${taskId}/contacts`, {
@@ -178,20 +138,7 @@ describe.skipIf(!hasBaresip)(`the engine against baresip, end to end (${dbKind})
     expect(loaded.rejected ?? 0).toBe(0);
 
     // The engine as `outbound serve` wires it, on the real clock, dialing baresip.
-    const sip = new SipTelephony({
-      scheduler: sched,
-      config: {
-        trunk: { host: UA_HOST, port: ua.sipPort },
-        domain: UA_HOST,
-        bind: { address: '127.0.0.1' },
-        media: { address: '127.0.0.1' },
-        timers: { t1Ms: 100 },
-        recordingsDir,
-        promptCacheDir: join(dir, 'cache'),
-      },
-    });
-    await sip.start();
-    cleanup.push(() => sip.close());
+    const sip = await sipToPhone(sched, ua, dir, recordingsDir, cleanup);
     const sender = new CallbackSender({ resolve: testResolver, timeoutMs: 2000 });
     cleanup.push(() => sender.close());
     const dispatcher = new OutboxDispatcher({

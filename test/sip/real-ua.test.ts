@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,9 +7,9 @@ import { RealScheduler } from '../../src/platform/scheduler.ts';
 import type { CallEnd, CallRequest } from '../../src/telephony/port.ts';
 import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
 import type { SipConfig } from '../../src/telephony/sip/config.ts';
-import { readWav, writeWavBuffer } from '../../src/telephony/sip/media/wav.ts';
-import { rms } from './audio.ts';
-import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { readWav } from '../../src/telephony/sip/media/wav.ts';
+import { rms, tone } from './audio.ts';
+import { hasBaresip, phoneConfig, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 import { hasKamailio, PROXY_HOST, startKamailio, type Kamailio } from './kamailio.ts';
 
 /**
@@ -30,14 +30,7 @@ afterEach(async () => {
 async function adapter(trunk: { host: string; port: number }, more: Partial<SipConfig> = {}) {
   const t = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
-    config: {
-      trunk,
-      domain: UA_HOST,
-      bind: { address: '127.0.0.1' },
-      media: { address: '127.0.0.1' },
-      timers: { t1Ms: 100 },
-      ...more,
-    },
+    config: phoneConfig(trunk, more),
   });
   await t.start();
   return t;
@@ -68,16 +61,6 @@ function call(t: SipTelephony, req: Partial<CallRequest> = {}): Promise<Call> {
       },
     ),
   );
-}
-
-/** An 8 kHz WAV prompt: `sec` seconds of a 600 Hz tone (no TTS needed). */
-function tone(dir: string, name: string, sec: number): string {
-  const pcm = Int16Array.from({ length: 8000 * sec }, (_, i) =>
-    Math.round(6000 * Math.sin((2 * Math.PI * 600 * i) / 8000)),
-  );
-  const path = join(dir, `${name}.wav`);
-  writeFileSync(path, writeWavBuffer(pcm));
-  return path;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

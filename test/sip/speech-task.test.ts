@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Dialer } from '../../src/engine/dialer.ts';
 import { RealScheduler } from '../../src/platform/scheduler.ts';
-import { SipTelephony } from '../../src/telephony/sip/adapter.ts';
 import { guidedToDialogue } from '../../web/src/resources/forms/speech-dialogue.ts';
 import { tenantWithKey, testApp, type TestApp } from '../helpers/app.ts';
 import { dbKind } from '../helpers/db.ts';
 import { hasSpeechTools } from './amd-audio.ts';
-import { hasBaresip, startBaresip, UA_HOST } from './baresip.ts';
+import { hasBaresip, startBaresip } from './baresip.ts';
+import { acmePost, allDayOneCall, cleanupAfterEach, sipToPhone, until } from './engine-call.ts';
 import { hasPocketsphinx, utterance } from './speech-audio.ts';
 
 /**
@@ -22,21 +22,7 @@ import { hasPocketsphinx, utterance } from './speech-audio.ts';
 const CUSTOMER = '+8613800010002';
 const CALLER = '+862188880002';
 
-let cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f();
-  cleanup = [];
-});
-
-async function until<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const cleanup = cleanupAfterEach();
 
 describe.skipIf(!hasBaresip || !hasSpeechTools || !hasPocketsphinx)(
   `a speech robot task against a SIP phone playing speech (${dbKind})`,
@@ -59,11 +45,7 @@ describe.skipIf(!hasBaresip || !hasSpeechTools || !hasPocketsphinx)(
       cleanup.push(() => t.close());
       const key = await tenantWithKey(t, 'acme', { timeZone: '+00:00' });
       const base = '/api/v1/tenants/acme';
-      const post = async (k: string, url: string, payload?: Record<string, unknown>) => {
-        const r = await t.call(k, { method: 'POST', url: `${base}${url}`, payload: payload ?? {} });
-        if (r.status >= 300) throw new Error(`POST ${url}: ${r.status} ${JSON.stringify(r.body)}`);
-        return r.body;
-      };
+      const post = acmePost(t);
       await post(t.adminKey, '/caller-numbers', { number: CALLER, ouId: null });
       for (const id of ['renew', 'decline', 'no_answer'])
         await post(key, '/business-results', { id, name: id, ouId: null });
@@ -91,38 +73,14 @@ describe.skipIf(!hasBaresip || !hasSpeechTools || !hasPocketsphinx)(
         type: 'robot',
         robotId: 'renewal',
         callerNumbers: [CALLER],
-        start: new Date(now - 3600_000).toISOString(),
-        end: new Date(now + 86400_000).toISOString(),
-        timeZone: '+00:00',
-        schedule: { regular: [{ start: '00:00', end: '23:59' }] },
-        strategy: { maxRingSec: 10, intervalSec: 1, callsPerInterval: 1 },
-        callStrategy: { order: { by: 'none' }, numberRounds: { mode: 'sequence' } },
-        resultPolicy: {
-          kind: 'global',
-          byResult: true,
-          rules: [{ result: 'busy', retries: 0, intervalSec: 60 }],
-          nonRetryResults: [],
-        },
+        ...allDayOneCall(now),
       });
       const taskId = task.id as string;
       await post(key, `/tasks/${taskId}/contacts`, {
         contacts: [{ sessionId: 'c1', numbers: [{ number: CUSTOMER, type: 'mobile' }] }],
       });
 
-      const sip = new SipTelephony({
-        scheduler: sched,
-        config: {
-          trunk: { host: UA_HOST, port: ua.sipPort },
-          domain: UA_HOST,
-          bind: { address: '127.0.0.1' },
-          media: { address: '127.0.0.1' },
-          timers: { t1Ms: 100 },
-          recordingsDir: join(dir, 'recordings'),
-          promptCacheDir: join(dir, 'cache'),
-        },
-      });
-      await sip.start();
-      cleanup.push(() => sip.close());
+      const sip = await sipToPhone(sched, ua, dir, join(dir, 'recordings'), cleanup);
       const dialer = new Dialer({
         db: t.store.db,
         scheduler: sched,

@@ -11,7 +11,7 @@ import { readWav } from '../../src/telephony/sip/media/wav.ts';
 import { renewal } from '../helpers/speech-dialogue.ts';
 import { hasSpeechTools } from './amd-audio.ts';
 import { rms } from './audio.ts';
-import { hasBaresip, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
+import { hasBaresip, phoneConfig, startBaresip, UA_HOST, type Baresip } from './baresip.ts';
 import { hasPocketsphinx, utterance } from './speech-audio.ts';
 
 /**
@@ -34,16 +34,10 @@ async function robotCall(voiceFile: string) {
   ua = await startBaresip({ voiceFile });
   tel = new SipTelephony({
     scheduler: new RealScheduler((e) => console.error(e)),
-    config: {
-      trunk: { host: UA_HOST, port: ua.sipPort },
-      domain: UA_HOST,
-      bind: { address: '127.0.0.1' },
-      media: { address: '127.0.0.1' },
-      timers: { t1Ms: 100 },
-      recordingsDir: dir,
-      promptCacheDir: join(dir, 'cache'),
-      transferWaitSec: 2,
-    },
+    config: phoneConfig(
+      { host: UA_HOST, port: ua.sipPort },
+      { recordingsDir: dir, promptCacheDir: join(dir, 'cache'), transferWaitSec: 2 },
+    ),
   });
   await tel.start();
   const flow = {

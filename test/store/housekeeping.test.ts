@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { dbKind, testStore, type TestStore } from '../helpers/db.ts';
 import { VirtualScheduler } from '../../src/platform/scheduler.ts';
-import { Housekeeper } from '../../src/store/housekeeping.ts';
+import { Housekeeper, type HousekeeperOptions } from '../../src/store/housekeeping.ts';
 import { audit, listAudit } from '../../src/store/audit.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { taskProgress } from '../../src/store/progress.ts';
@@ -18,6 +18,20 @@ describe(`housekeeping (${dbKind})`, () => {
   });
   afterAll(() => s.dispose());
 
+  /** Runs `body` with a Housekeeper started on the test's store and `sched`, stopped after it. */
+  async function withHousekeeper(
+    sched: VirtualScheduler,
+    o: Omit<HousekeeperOptions, 'db' | 'scheduler'>,
+    body: () => Promise<void>,
+  ) {
+    const hk = new Housekeeper({ db: s.db, scheduler: sched, ...o }).start();
+    try {
+      await body();
+    } finally {
+      await hk.stop();
+    }
+  }
+
   it('prunes audit rows past the retention on the injected clock, hourly, and keeps the rest', async () => {
     const sched = new VirtualScheduler('2026-11-23T00:00:00Z');
     const at = (daysAgo: number) => new Date(sched.now().getTime() - daysAgo * DAY);
@@ -30,13 +44,7 @@ describe(`housekeeping (${dbKind})`, () => {
         subject: `read ${d} days ago`,
       });
     }
-    const hk = new Housekeeper({
-      db: s.db,
-      scheduler: sched,
-      auditRetentionMs: 30 * DAY,
-      foldMs: DAY,
-    }).start();
-    try {
+    await withHousekeeper(sched, { auditRetentionMs: 30 * DAY, foldMs: DAY }, async () => {
       await sched.runUntil(sched.now());
       const left = async () =>
         (await listAudit(s.db, 'acme', { limit: 100 })).map((a) => a.subject).sort();
@@ -44,9 +52,7 @@ describe(`housekeeping (${dbKind})`, () => {
       // Two days on, the row read 29 days ago has passed the retention too: the next hourly run.
       await sched.runUntil(sched.now().getTime() + 2 * DAY);
       expect(await left()).toEqual(['read 1 days ago']);
-    } finally {
-      await hk.stop();
-    }
+    });
   });
 
   it('drops the cap lock of a number not dialed for longer than any cap reaches, and keeps the rest', async () => {
@@ -67,13 +73,7 @@ describe(`housekeeping (${dbKind})`, () => {
     await sql`insert into number_cap_locks (tenant_id, number)
               values ('acme', '+8613800000001'), ('acme', '+8613800000002'),
                      ('acme', '+8613800000003'), ('other', '+8613800000003')`.execute(s.db);
-    const hk = new Housekeeper({
-      db: s.db,
-      scheduler: sched,
-      auditRetentionMs: 30 * DAY,
-      foldMs: DAY,
-    }).start();
-    try {
+    await withHousekeeper(sched, { auditRetentionMs: 30 * DAY, foldMs: DAY }, async () => {
       await sched.runUntil(sched.now());
       const locks = await sql<{ t: string; n: string }>`
         select tenant_id as t, number as n from number_cap_locks order by 1, 2`.execute(s.db);
@@ -81,9 +81,7 @@ describe(`housekeeping (${dbKind})`, () => {
         { t: 'acme', n: '+8613800000002' },
         { t: 'acme', n: '+8613800000003' },
       ]);
-    } finally {
-      await hk.stop();
-    }
+    });
   });
 
   it('folds the progress counters every few seconds, leaving the counts as they were', async () => {
@@ -102,14 +100,11 @@ describe(`housekeeping (${dbKind})`, () => {
     expect(await deltas()).toBeGreaterThan(0);
     const before = await taskProgress(s.db, 'acme', 'task-1');
     expect(before.byState).toMatchObject({ ready: 389, finished: 111 });
-    const hk = new Housekeeper({ db: s.db, scheduler: sched, auditRetentionMs: DAY }).start();
-    try {
+    await withHousekeeper(sched, { auditRetentionMs: DAY }, async () => {
       await sched.runUntil(sched.now().getTime() + 5_000);
       expect(await deltas()).toBe(0);
       expect(await taskProgress(s.db, 'acme', 'task-1')).toEqual(before);
-    } finally {
-      await hk.stop();
-    }
+    });
   });
 
   it('refreshes the planner statistics when asked (PGlite has no autovacuum)', async () => {
@@ -128,18 +123,10 @@ describe(`housekeeping (${dbKind})`, () => {
                                     state, created_at, updated_at)
               select 'acme', 'task-2', 's' || g, 1, '{}', '[]', 'ready', now(), now()
               from generate_series(1, 300) g`.execute(s.db);
-    const hk = new Housekeeper({
-      db: s.db,
-      scheduler: sched,
-      auditRetentionMs: DAY,
-      analyzeMs: 600_000,
-    }).start();
-    try {
+    await withHousekeeper(sched, { auditRetentionMs: DAY, analyzeMs: 600_000 }, async () => {
       await sched.runUntil(sched.now().getTime() + 600_000);
       expect(await tuples()).toBe(300);
-    } finally {
-      await hk.stop();
-    }
+    });
   });
 
   it('reads the retention from OUTBOUND_AUDIT_RETENTION_DAYS and refuses a bad one', () => {
