@@ -11,7 +11,7 @@ import type { Dialogue } from '../ivr/dialogue.ts';
 import type { FlowDocument } from '../ivr/flow.ts';
 import type { ForecastJobs } from '../engine/forecast-jobs.ts';
 import { KEY_HEADER, authenticate } from './auth.ts';
-import { lazySchemaController } from './lazy-schemas.ts';
+import { lazySchemaController, type LazySchemaOptions } from './lazy-schemas.ts';
 import { AppError } from '../platform/errors.ts';
 import { registerErrorHandler } from './problem.ts';
 import { describeOperation } from './openapi.ts';
@@ -67,9 +67,10 @@ export interface AppDeps {
   onChange?: () => void;
   /**
    * Compile each route's schemas on its first use rather than when the app is built
-   * (./lazy-schemas.ts): for short-lived processes that call a few routes (`simulate`, `demo`).
+   * (./lazy-schemas.ts): for short-lived processes that call a few routes (`simulate`, `demo`);
+   * with a `cacheDir`, validators compiled by earlier processes are loaded from there.
    */
-  lazySchemas?: boolean;
+  lazySchemas?: boolean | LazySchemaOptions;
   /**
    * Serve the API's description (/openapi.json, /docs): default true. `simulate` does without,
    * sparing a short-lived process loading @fastify/swagger and its YAML parser (~0.2 s).
@@ -99,7 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     bodyLimit: 10 * 1024 * 1024,
     clientErrorHandler,
-    ...(deps.lazySchemas ? { schemaController: lazySchemaController() } : {}),
+    ...(deps.lazySchemas
+      ? {
+          schemaController: lazySchemaController(deps.lazySchemas === true ? {} : deps.lazySchemas),
+        }
+      : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);

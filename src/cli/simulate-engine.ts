@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { createApiKey } from '../api/auth.ts';
@@ -7,6 +8,7 @@ import { createCipher, type Cipher } from '../platform/cipher.ts';
 import { pino } from 'pino';
 import { VirtualScheduler } from '../platform/scheduler.ts';
 import type { Db } from '../store/db.ts';
+import { DEFAULT_SNAPSHOT_DIR } from '../store/snapshot.ts';
 import { SimTelephony } from '../telephony/sim/adapter.ts';
 import type { NetworkRules } from '../telephony/sim/network.ts';
 import { connectSimAgents, simQueueBoard } from './sim-agents.ts';
@@ -66,8 +68,9 @@ export async function simEngine(o: {
     db: o.db,
     clock: sched,
     cipher: o.cipher ?? createCipher(randomBytes(32)),
-    // A run calls a few routes once each: compiling every route's schemas would cost more.
-    lazySchemas: true,
+    // A run calls a few routes once each: compiling every route's schemas would cost more, and
+    // the validators of the ones it calls are kept, compiled, beside the prepared schema.
+    lazySchemas: { cacheDir: path.join(DEFAULT_SNAPSHOT_DIR, 'validators') },
     docs: false,
   });
   const { key: adminKey } = await createApiKey(o.db, {
