@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { migrationsDigest } from '../store/snapshot.ts';
+import { moveInPlace } from './build-console.ts';
 
 /** The repository's root; the same from src/cli (tsx) and dist/cli (tsc). */
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -120,20 +121,7 @@ export async function buildCli(root = ROOT): Promise<'built' | 'unavailable'> {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  const old = `${dist}.old-${process.pid}`;
-  // Two builds at once: whichever moves in last wins, both are whole.
-  try {
-    if (existsSync(dist)) renameSync(dist, old);
-  } catch {
-    /* another build moved it first */
-  }
-  try {
-    renameSync(tmp, dist);
-  } catch {
-    /* another build is in place */
-  }
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
+  moveInPlace(tmp, dist);
   return 'built';
 }
 

@@ -6,6 +6,27 @@ import { pathToFileURL } from 'node:url';
 /** The repository's root; the same from src/cli (tsx) and dist/cli (tsc). */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/**
+ * Puts the directory built aside at `tmp` in the place of `dist`: a reader of `dist` sees the old
+ * build or the new one, never half of one. Two builds at once (two servers starting): whichever
+ * moves in last wins, both are whole.
+ */
+export function moveInPlace(tmp: string, dist: string): void {
+  const old = `${dist}.old-${process.pid}`;
+  try {
+    if (existsSync(dist)) renameSync(dist, old);
+  } catch {
+    /* another build moved it first */
+  }
+  try {
+    renameSync(tmp, dist);
+  } catch {
+    /* another build is in place */
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
+}
+
 function newest(dir: string): number {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -55,21 +76,7 @@ export function buildConsole(
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`building the web console failed (vite exited ${r.status})`);
   }
-  const dist = path.join(web, 'dist');
-  const old = path.join(web, `dist.old-${process.pid}`);
-  // Two servers starting at once may both build; whichever moves in last wins, both are whole.
-  try {
-    if (existsSync(dist)) renameSync(dist, old);
-  } catch {
-    /* another build moved it first */
-  }
-  try {
-    renameSync(tmp, dist);
-  } catch {
-    /* another build is in place */
-  }
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
+  moveInPlace(tmp, path.join(web, 'dist'));
   return 'built';
 }
 
