@@ -40,7 +40,8 @@ const RUNNING_COLUMNS = [
   'tenants.settings',
 ] as const;
 
-function toRunningTask(r: {
+/** A running task's row as the reads select it (RUNNING_COLUMNS). */
+interface RunningRow {
   tenant_id: string;
   id: string;
   name: string;
@@ -52,7 +53,9 @@ function toRunningTask(r: {
   prepare_gen: number;
   prepared_gen: number;
   settings: Record<string, unknown>;
-}): RunningTask {
+}
+
+function toRunningTask(r: RunningRow): RunningTask {
   return {
     tenantId: r.tenant_id,
     id: r.id,
@@ -126,22 +129,13 @@ export async function tickState(db: Db, now: Date): Promise<TickTask[]> {
   const COLUMNS = sql.raw(
     'tenant_id, id, name, priority, config, updated_at, prepare_gen, prepared_gen, created_at',
   );
-  const r = await sql<{
-    tenant_id: string;
-    id: string;
-    name: string;
-    priority: number;
-    config: Record<string, unknown>;
-    updated_at: Date;
-    pacing: PacingState | null;
-    next_tick_at: Date | null;
-    prepare_gen: number;
-    prepared_gen: number;
-    settings: Record<string, unknown>;
-    ready: boolean;
-    open: boolean;
-    next_due: Date | null;
-  }>`
+  const r = await sql<
+    RunningRow & {
+      ready: boolean;
+      open: boolean;
+      next_due: Date | null;
+    }
+  >`
     with expired as (
       update tasks set state = 'expired', state_changed_at = ${now}, updated_at = ${now}
       where state in ('draft', 'running', 'suspended', 'completed') and ends_at <= ${now}
