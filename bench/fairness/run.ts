@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { simulate } from '../../src/cli/simulate.ts';
+import { noticeWorld } from '../../test/helpers/sim-world.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => {
@@ -165,12 +166,7 @@ function writeCase(dir: string, c: Case, until: string): string {
     from: FROM,
     until,
     seed: 7,
-    world: {
-      tenant: { channels: c.channels, timeZone: '+08:00', priorityMode: c.mode },
-      callerNumbers: [{ number: '+862188880001', ouId: null }],
-      flows: [{ id: 'flow-notice', kind: 'ivr', status: 'published', ouId: null, document: {} }],
-      numberTypes: ['mobile'],
-    },
+    world: noticeWorld({ channels: c.channels, priorityMode: c.mode }),
     tasks,
     network: {
       default: { result: 'success', ringSec: 2, talkSec: 10 },

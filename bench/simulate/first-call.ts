@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SNAPSHOT_DIR, snapshotFile } from '../../src/store/snapshot.ts';
 import { load } from '../lib/workload.ts';
+import { noticeWorld } from '../../test/helpers/sim-world.ts';
 
 const argv = process.argv.slice(2);
 const i = argv.indexOf('--runs');
@@ -32,12 +33,7 @@ fs.writeFileSync(
     from: FROM,
     until: '2026-11-23T09:00:01+08:00',
     seed: 1,
-    world: {
-      tenant: { channels: 10, timeZone: '+08:00' },
-      callerNumbers: [{ number: '+862188880001', ouId: null }],
-      flows: [{ id: 'flow-notice', kind: 'ivr', status: 'published', ouId: null, document: {} }],
-      numberTypes: ['mobile'],
-    },
+    world: noticeWorld(),
     tasks: [
       {
         name: 'First call',

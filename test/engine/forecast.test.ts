@@ -10,6 +10,7 @@ import { runForecast } from '../../src/engine/forecast.ts';
 import { ForecastJobs } from '../../src/engine/forecast-jobs.ts';
 import { readForecastSeed } from '../../src/store/forecast-seed.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
+import { noticeWorld } from '../helpers/sim-world.ts';
 import { dbKind, testStore } from '../helpers/db.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import {
@@ -54,12 +55,7 @@ function scenario(n: number): Scenario {
     from: FROM,
     until: '2026-11-24T00:00:00+08:00',
     seed: 1,
-    world: {
-      tenant: { channels: 30, timeZone: '+08:00' },
-      callerNumbers: [{ number: '+862188880001', ouId: null }],
-      flows: [{ id: 'flow-notice', kind: 'ivr', status: 'published', ouId: null, document: {} }],
-      numberTypes: ['mobile'],
-    },
+    world: noticeWorld({ channels: 30 }),
     tasks: [
       {
         ...TASK,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli/build-cli.ts';
+import { noticeWorld } from '../helpers/sim-world.ts';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -23,12 +24,7 @@ const SCENARIO = {
   from: '2026-11-23T08:00:00+08:00',
   until: '2026-11-23T12:00:00+08:00',
   seed: 1,
-  world: {
-    tenant: { channels: 10, timeZone: '+08:00' },
-    callerNumbers: [{ number: '+862188880001', ouId: null }],
-    flows: [{ id: 'flow-notice', kind: 'ivr', status: 'published', ouId: null, document: {} }],
-    numberTypes: ['mobile'],
-  },
+  world: noticeWorld(),
   tasks: [
     {
       name: 'Notice',
