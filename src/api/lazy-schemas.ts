@@ -53,25 +53,22 @@ export interface LazySchemaOptions {
 const fromAjvCompiler = createRequire(fromFastify.resolve('@fastify/ajv-compiler'));
 
 /**
- * A directory this process may trust code from: it and its parent are the user's own (or root's),
- * and no one else may write to them (a parent like /tmp may be shared if sticky: no one can
- * rename another's directory in it).
+ * A directory this process may trust code from: the user's own, no one else may write to it, and
+ * its parent is the user's or root's and closed to others or sticky (like /tmp: no one can rename
+ * another's directory in it).
  */
 function ownPrivateDir(dir: string): boolean {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const uid = process.getuid?.();
     if (uid === undefined) return false; // no owners to check (Windows): do without the cache
-    const own = (p: string, sticky: boolean) => {
+    const safe = (p: string, parent: boolean) => {
       const st = statSync(p);
-      const owner = st.uid === uid || st.uid === 0;
-      return (
-        st.isDirectory() &&
-        owner &&
-        ((st.mode & 0o022) === 0 || (sticky && (st.mode & 0o1000) !== 0))
-      );
+      const owner = st.uid === uid || (parent && st.uid === 0);
+      const closed = (st.mode & 0o022) === 0 || (parent && (st.mode & 0o1000) !== 0);
+      return st.isDirectory() && owner && closed;
     };
-    return own(dir, false) && statSync(dir).uid === uid && own(path.dirname(dir), true);
+    return safe(dir, false) && safe(path.dirname(dir), true);
   } catch {
     return false;
   }
