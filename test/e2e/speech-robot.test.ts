@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { speechRobotTask } from '../helpers/world.ts';
 import { CHROMIUM, ensureWebBuilt, hasChromium } from './helpers/browser.ts';
 import {
   harnessConsole,
@@ -131,22 +131,7 @@ describe.skipIf(skip)('a speech robot made in the console (Chromium)', { timeout
     await page.keyboard.press('Escape');
     await page.getByTestId('rf-speech.question').waitFor({ state: 'detached' });
 
-    const taskId = await h.startTask(
-      fullTaskConfig({
-        name: 'Renewals',
-        type: 'robot',
-        flowId: null,
-        robotId: 'renewal',
-        skillQueueId: 'sq-vip',
-        questionnaire: { mode: 'none', questionnaireId: null },
-        sms: null,
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        businessResultPolicy: [],
-      }),
-      customers(3),
-    );
+    const taskId = await h.startTask(speechRobotTask('renewal'), customers(3));
     await h.runUntil('2026-11-23T09:30:00+08:00');
     const br = async (s: string) => (await h.contact(taskId, s)).business_result;
     expect(await br('c0001')).toMatchObject({ code: 'renew', by: 'robot' });

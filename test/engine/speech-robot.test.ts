@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKind } from '../helpers/db.ts';
 import { customers, engineHarness, type EngineHarness } from '../helpers/engine.ts';
 import { renewal } from '../helpers/speech-dialogue.ts';
-import { IN_ORDER, WORKDAY, fullTaskConfig } from '../helpers/world.ts';
+import { speechRobotTask } from '../helpers/world.ts';
 
 /**
  * A robot task of the `speech` kind in the engine, against the sim's talking callees: the robot
@@ -89,22 +89,7 @@ describe(`speech robot tasks (${dbKind})`, () => {
       },
     });
     expect(created.status).toBe(201);
-    const id = await h.startTask(
-      fullTaskConfig({
-        name: 'Renewals',
-        type: 'robot',
-        flowId: null,
-        robotId: 'speech-bot',
-        skillQueueId: 'sq-vip',
-        questionnaire: { mode: 'none', questionnaireId: null },
-        sms: null,
-        schedule: WORKDAY,
-        strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
-        callStrategy: IN_ORDER,
-        businessResultPolicy: [],
-      }),
-      customers(3),
-    );
+    const id = await h.startTask(speechRobotTask('speech-bot'), customers(3));
     await h.runUntil('2026-11-23T09:30:00+08:00');
     const br = async (s: string) => (await h.contact(id, s)).business_result;
     expect(await br('c0001')).toMatchObject({ code: 'yes', by: 'robot' });

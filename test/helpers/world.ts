@@ -212,6 +212,27 @@ export function workdayTask(name: string, overrides: Record<string, unknown> = {
 }
 
 /**
+ * A robot task named "Renewals" of the full configuration calling the speech robot `robotId` (no
+ * flow, no questionnaire, no SMS), 5 calls a second in working hours, customers in import order;
+ * the robot hands over to the skill queue `sq-vip`.
+ */
+export function speechRobotTask(robotId: string) {
+  return fullTaskConfig({
+    name: 'Renewals',
+    type: 'robot',
+    flowId: null,
+    robotId,
+    skillQueueId: 'sq-vip',
+    questionnaire: { mode: 'none', questionnaireId: null },
+    sms: null,
+    schedule: WORKDAY,
+    strategy: { maxRingSec: 20, intervalSec: 1, callsPerInterval: 5 },
+    callStrategy: IN_ORDER,
+    businessResultPolicy: [],
+  });
+}
+
+/**
  * A test app with tenant `acme` (FULL_SETTINGS, a tenant administrator key), its resources seeded,
  * and one draft task of the full configuration: where the API's input tests start.
  */
