@@ -186,10 +186,13 @@ function cachedSerializers(
     externalSchemas,
     options,
   });
-  const build = fromSerializerCompiler('fast-json-stringify') as (
-    schema: unknown,
-    o: Record<string, unknown>,
-  ) => string;
+  // Required only when a schema is not in the cache yet: a run that finds them all loads neither
+  // fast-json-stringify's compiler nor Ajv.
+  const build = (schema: unknown, o: Record<string, unknown>) =>
+    (fromSerializerCompiler('fast-json-stringify') as (s: unknown, o: unknown) => string)(
+      schema,
+      o,
+    );
   return (route: { schema: { $id?: string } }) =>
     cache(`${base}${JSON.stringify({ schema: route.schema })}`, () => {
       let shared = externalSchemas as Record<string, unknown> | undefined;
@@ -212,8 +215,13 @@ interface AjvOptions {
 export function lazySchemaController(
   opts: LazySchemaOptions = {},
 ): NonNullable<FastifyServerOptions['schemaController']> {
-  const validators = (fromFastify('@fastify/ajv-compiler') as () => Builder)();
-  const serializers = (fromFastify('@fastify/fast-json-stringify-compiler') as () => Builder)();
+  // Fastify's compilers, required on first need (not at all when every schema is in the cache).
+  let v: Builder | undefined;
+  let z: Builder | undefined;
+  const validators: Builder = (...a) =>
+    (v ??= (fromFastify('@fastify/ajv-compiler') as () => Builder)())(...a);
+  const serializers: Builder = (...a) =>
+    (z ??= (fromFastify('@fastify/fast-json-stringify-compiler') as () => Builder)())(...a);
   const cacheDir = opts.cacheDir && ownPrivateDir(opts.cacheDir) ? opts.cacheDir : undefined;
   return {
     compilersFactory: {
